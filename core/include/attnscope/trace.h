@@ -1,0 +1,101 @@
+// The trace of one forward pass: everything attnscope shows comes from here.
+// Plain data: contiguous row-major float buffers, a shape comment on every field. Views only read it.
+//
+// Dimension names: L = n_layer, H = n_head (query heads), G = n_kv_head (key/value heads),
+// T = n_token, D = d_head, C = d_model, V = vocab_size, P = predicted positions.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "attnscope/model.h"
+#include "attnscope/tokenizer.h"
+
+namespace attnscope {
+
+// One candidate token with its probability.
+struct TokenProb {
+    int32_t id = 0;
+    std::string token;  // vocabulary string
+    std::string text;   // display string
+    float prob = 0;     // softmax probability
+    float logit = 0;
+};
+
+enum class PredictionKind {
+    None,       // encoder without an MLM head, or no [MASK] in the input
+    NextToken,  // causal LM: the token after the last position
+    MaskFill,   // masked LM: one list per [MASK] position
+};
+
+struct Prediction {
+    PredictionKind kind = PredictionKind::None;
+    std::vector<int32_t> positions;          // [P] token index the prediction is for (last token;
+                                             //     or each [MASK])
+    std::vector<std::vector<TokenProb>> top;  // [P][k] best first
+    std::vector<float> logits;               // [P][V] full logits at those positions
+};
+
+struct AttentionTrace {
+    // --- what ran ---
+    std::string model_name;
+    Arch arch = Arch::Gpt2;
+    bool causal = false;
+    int n_layer = 0, n_head = 0, n_kv_head = 0, n_token = 0, d_head = 0, d_model = 0;
+    std::string text, text_pair;  // the inputs
+    bool has_pair = false;
+
+    // --- tokens ---
+    Encoding tokens;                  // ids, vocabulary strings, display strings, spans [T]
+    std::vector<int32_t> position_ids;  // [T] rows of the position table used (RoBERTa: 2..T+1)
+    std::vector<int32_t> kv_head_of;  // [H] which KV head query head h reads (h / (H/G))
+
+    // --- per layer and head ---
+    std::vector<float> embed;     // [T][C]          input of layer 0
+    std::vector<float> q;         // [L][H][T][D]    queries (Llama: after RoPE)
+    std::vector<float> k;         // [L][G][T][D]    keys    (Llama: after RoPE)
+    std::vector<float> v;         // [L][G][T][D]    values
+    std::vector<float> q_norope;  // [L][H][T][D]    Llama only (empty otherwise): before RoPE
+    std::vector<float> k_norope;  // [L][G][T][D]    Llama only (empty otherwise): before RoPE
+    std::vector<float> scores;    // [L][H][T][T]    q·kᵀ/√D before softmax; masked entries -inf
+    std::vector<uint8_t> mask;    // [T][T]          1 where query i may attend to key j
+    std::vector<float> weights;   // [L][H][T][T]    softmax(scores): row i = query, col j = key
+    std::vector<float> head_out;  // [L][H][T][D]    weights · V, before the output projection
+    std::vector<float> hidden;    // [L][T][C]       residual stream after each layer
+
+    // --- the model's answer ---
+    Prediction prediction;
+
+    // --- accessors (spans into the buffers above) ---
+    size_t tt() const { return size_t(n_token) * n_token; }
+    size_t td() const { return size_t(n_token) * d_head; }
+    std::span<const float> weights_of(int layer, int head) const {
+        assert(layer >= 0 && layer < n_layer && head >= 0 && head < n_head);
+        return {weights.data() + (size_t(layer) * n_head + head) * tt(), tt()};
+    }
+    std::span<const float> scores_of(int layer, int head) const {
+        assert(layer >= 0 && layer < n_layer && head >= 0 && head < n_head);
+        return {scores.data() + (size_t(layer) * n_head + head) * tt(), tt()};
+    }
+    std::span<const float> q_of(int layer, int head) const {
+        return {q.data() + (size_t(layer) * n_head + head) * td(), td()};
+    }
+    // Keys and values of the KV head that query head `head` reads.
+    std::span<const float> k_of(int layer, int head) const {
+        return {k.data() + (size_t(layer) * n_kv_head + kv_head_of[head]) * td(), td()};
+    }
+    std::span<const float> v_of(int layer, int head) const {
+        return {v.data() + (size_t(layer) * n_kv_head + kv_head_of[head]) * td(), td()};
+    }
+    std::span<const float> head_out_of(int layer, int head) const {
+        return {head_out.data() + (size_t(layer) * n_head + head) * td(), td()};
+    }
+    std::span<const float> hidden_of(int layer) const {
+        return {hidden.data() + size_t(layer) * n_token * d_model, size_t(n_token) * d_model};
+    }
+};
+
+}  // namespace attnscope

@@ -1,0 +1,89 @@
+// Shared test helpers: where the models and fixtures are, and tolerant comparison.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+namespace attnscope::test {
+
+// The models folder from ATTNSCOPE_MODELS. Fails the test loudly when unset or missing.
+inline std::filesystem::path models_dir() {
+    const char* env = std::getenv("ATTNSCOPE_MODELS");
+    REQUIRE_MESSAGE(env != nullptr, "ATTNSCOPE_MODELS is not set: point it at the models folder");
+    std::filesystem::path dir(env);
+    REQUIRE_MESSAGE(std::filesystem::is_directory(dir), "ATTNSCOPE_MODELS is not a folder: " << dir);
+    return dir;
+}
+
+inline std::filesystem::path model_dir(const std::string& name) {
+    auto dir = models_dir() / name;
+    REQUIRE_MESSAGE(std::filesystem::is_directory(dir), "model folder missing: " << dir);
+    return dir;
+}
+
+// The golden fixtures folder from ATTNSCOPE_FIXTURES (set by CMake), else beside the models.
+inline std::filesystem::path fixtures_dir() {
+    if (const char* env = std::getenv("ATTNSCOPE_FIXTURES"); env && std::filesystem::is_directory(env))
+        return env;
+    auto dir = models_dir().parent_path() / "fixtures";
+    REQUIRE_MESSAGE(std::filesystem::is_directory(dir), "fixtures folder missing: " << dir);
+    return dir;
+}
+
+// Small files the tests make themselves go under a fresh temporary folder.
+inline std::filesystem::path temp_dir(const std::string& name) {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("attnscope-test-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+inline std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+struct CloseResult {
+    bool ok = true;
+    double max_diff = 0;
+    size_t worst = 0;
+};
+
+// Compares two buffers: |a-b| <= tol everywhere; -inf (or <= -1e30) must match -inf.
+inline CloseResult compare_close(std::span<const float> a, std::span<const float> b, double tol) {
+    CloseResult r;
+    if (a.size() != b.size()) return {false, INFINITY, 0};
+    for (size_t i = 0; i < a.size(); ++i) {
+        bool ma = a[i] <= -1e30f, mb = b[i] <= -1e30f;
+        double d = (ma || mb) ? (ma == mb ? 0.0 : INFINITY) : std::fabs(double(a[i]) - double(b[i]));
+        if (!(d <= r.max_diff)) { r.max_diff = d; r.worst = i; }
+    }
+    r.ok = r.max_diff <= tol;
+    return r;
+}
+
+#define CHECK_CLOSE(what, a, b, tol)                                                              \
+    do {                                                                                          \
+        auto _r = ::attnscope::test::compare_close((a), (b), (tol));                              \
+        CHECK_MESSAGE(_r.ok, what << ": max |diff| " << _r.max_diff << " at index " << _r.worst  \
+                                  << " (tolerance " << (tol) << ", sizes " << (a).size() << " vs " \
+                                  << (b).size() << ")");                                          \
+    } while (0)
+
+}  // namespace attnscope::test
