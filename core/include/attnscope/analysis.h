@@ -1,0 +1,153 @@
+// Display maths: what the views show, derived from an AttentionTrace once per change (never per
+// frame). Pure functions on plain data; no GUI.
+//
+// Dimension names: L = n_layer, H = n_head, T = tokens of the trace, S = tokens shown (T minus the
+// hidden special tokens).
+//
+// Thread-safety: every function is re-entrant; a DisplayTrace is immutable plain data once built
+// and may be read from any thread.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attnscope/trace.h"
+
+namespace attnscope {
+
+// [SECTION] Colour maps ---------------------------------------------------------------------------
+
+// The colour maps the renderer offers. shaders/colormaps.glsl computes the same functions on the
+// GPU; colormap_rgb below is the CPU twin used by tests (and for legends).
+enum class Colormap {
+    Viridis,  // perceptual sequential (matplotlib's viridis, polynomial fit)
+    Magma,    // perceptual sequential (matplotlib's magma, polynomial fit)
+    RdBu,     // diverging: blue (low) - near white (middle) - red (high), ColorBrewer RdBu
+};
+inline constexpr int k_colormap_count = 3;
+
+const char* colormap_name(Colormap map);  // "viridis", "magma", "rdbu"
+bool colormap_is_diverging(Colormap map);
+// Parses a name of colormap_name(); returns false if unknown.
+bool parse_colormap(std::string_view name, Colormap* out);
+
+struct Rgb8 {
+    uint8_t r = 0, g = 0, b = 0;
+};
+
+// Colour of t in [0, 1] (clamped; NaN maps to 0) through `map`, rounded to 8 bits the way the GPU
+// writes an RGBA8 target.
+Rgb8 colormap_rgb(Colormap map, float t);
+
+// The two greys of masked (not attendable) cells, drawn as diagonal stripes.
+inline constexpr Rgb8 k_masked_light{128, 128, 128};
+inline constexpr Rgb8 k_masked_dark{96, 96, 96};
+// Value stored for a masked cell in the float buffers handed to the renderer.
+inline constexpr float k_masked_value = -1e30f;
+inline bool is_masked_value(float v) { return v < -1e29f; }
+
+// [SECTION] Display options and the display trace ---------------------------------------------------
+
+// How values map to colours.
+enum class ValueScale {
+    Unit,     // 0..1 for weights (a probability reads the same in every head)
+    HeadMax,  // 0..max of the shown matrix (faint heads become visible)
+};
+
+// Options every view honours. core computes what depends on them (hidden tokens, renormalised
+// rows, labels); the renderer reads colormap / scale, the app reads font_scale.
+struct DisplayOptions {
+    bool hide_special = false;            // drop [CLS], [SEP], BOS... rows and columns, renormalise
+    bool one_based = false;               // layer / head labels start at 1 instead of 0
+    Colormap colormap = Colormap::Viridis;  // sequential map for weights
+    Colormap diverging = Colormap::RdBu;    // map for differences
+    ValueScale scale = ValueScale::Unit;
+    float font_scale = 1.0f;              // UI text size multiplier (app only)
+
+    // True if switching from `other` to this needs a new DisplayTrace (vs only a redraw).
+    bool needs_recompute(const DisplayOptions& other) const {
+        return hide_special != other.hide_special || one_based != other.one_based;
+    }
+};
+
+// The view model: the trace's attention restricted to the shown tokens, with labels.
+struct DisplayTrace {
+    int n_layer = 0, n_head = 0;
+    int n_token = 0;          // S, shown tokens
+    int n_source_token = 0;   // T, tokens of the trace
+    bool causal = false;
+    bool hide_special = false;
+    bool one_based = false;
+
+    std::vector<int32_t> source_index;  // [S] index of each shown token in the trace
+    std::vector<int32_t> display_index; // [T] index in the shown tokens, -1 if hidden
+    std::vector<std::string> labels;    // [S] token labels (whitespace made visible)
+    std::vector<uint8_t> special;       // [S] 1 for special tokens (only when not hidden)
+    std::vector<uint8_t> mask;          // [S][S] 1 where query i may attend to key j
+    std::vector<float> weights;         // [L][H][S][S] rows renormalised over the shown keys;
+                                        //   masked cells hold 0
+    std::vector<float> layer_mean;      // [L][S][S] mean over heads of `weights`
+    std::vector<float> head_max;        // [L][H] largest weight of each head's shown matrix
+    std::vector<std::string> layer_labels;  // [L] "0".. or "1"..
+    std::vector<std::string> head_labels;   // [H]
+
+    size_t ss() const { return size_t(n_token) * n_token; }
+    std::span<const float> weights_of(int layer, int head) const {
+        return {weights.data() + (size_t(layer) * n_head + head) * ss(), ss()};
+    }
+    std::span<const float> layer_mean_of(int layer) const {
+        return {layer_mean.data() + size_t(layer) * ss(), ss()};
+    }
+    float max_of(int layer, int head) const { return head_max[size_t(layer) * n_head + head]; }
+    bool masked(int query, int key) const { return mask[size_t(query) * n_token + key] == 0; }
+};
+
+// Builds the view model. Cost O(L*H*T*T); call on change (new trace or needs_recompute), off the
+// UI thread for long inputs.
+DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options);
+
+// [SECTION] Building blocks (each tested on its own) -------------------------------------------------
+
+// Indices of the tokens to show: all, or those with special[i] == 0 when hide_special.
+std::vector<int32_t> shown_tokens(const Encoding& encoding, bool hide_special);
+
+// out[S][S] = in[T][T] restricted to rows and columns `keep`, each row rescaled to sum 1 over the
+// kept columns that `mask` allows (mask [T][T], 1 = allowed). Rows whose kept mass is 0 stay 0.
+void select_renormalise(std::span<float> out, std::span<const float> in,
+                        std::span<const uint8_t> mask, int n_token, std::span<const int32_t> keep);
+
+// out[S][S] = mean over h of in[h][S][S].
+void head_mean(std::span<float> out, std::span<const float> in, int n_head, int n_token);
+
+// out = a - b, element-wise; masked cells (mask 0) get k_masked_value.
+void difference(std::span<float> out, std::span<const float> a, std::span<const float> b,
+                std::span<const uint8_t> mask);
+
+// Copies `in` and writes k_masked_value where mask is 0: the buffer the renderer uploads.
+void apply_mask(std::span<float> out, std::span<const float> in, std::span<const uint8_t> mask);
+
+// Largest value ignoring masked cells (0 if none); largest |value| likewise.
+float max_value(std::span<const float> values, std::span<const uint8_t> mask);
+float max_abs_value(std::span<const float> values, std::span<const uint8_t> mask);
+
+// The colour range [lo, hi] for a matrix: weights with Unit scale -> [0, 1]; HeadMax -> [0, max];
+// a difference -> symmetric [-m, m].
+struct ValueRange {
+    float lo = 0, hi = 1;
+};
+ValueRange weight_range(ValueScale scale, float max);
+ValueRange difference_range(float max_abs);
+// t in [0, 1] for the colour map; degenerate ranges map everything to 0.
+float normalise(float value, ValueRange range);
+
+// A token's label: its display text with one leading space dropped, newlines / tabs shown as
+// arrows and a whitespace-only token as an open box; `fallback` (the vocabulary string) if empty.
+std::string token_label(std::string_view text, std::string_view fallback);
+
+// "3" or "4" for index 3, by option.
+std::string index_label(int index, bool one_based);
+
+}  // namespace attnscope

@@ -1,0 +1,221 @@
+#include "ops.h"
+
+#include <unsupported/Eigen/SpecialFunctions>
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include "attnscope/errors.h"
+
+namespace attnscope {
+
+// [SECTION] loading
+
+RowMatrixXf load_matrix(const WeightSource& ws, const std::string& name, int rows, int cols) {
+    std::vector<float> data = ws.get(name, {rows, cols});
+    return ConstMatrixMap(data.data(), rows, cols);
+}
+
+Eigen::RowVectorXf load_vector(const WeightSource& ws, const std::string& name, int n) {
+    std::vector<float> data = ws.get(name, {n});
+    return Eigen::Map<const Eigen::RowVectorXf>(data.data(), n);
+}
+
+// Layers without a bias (Llama) keep an empty vector, so parameter counts stay exact.
+static Eigen::RowVectorXf load_bias(const WeightSource& ws, const std::string& name, int n) {
+    if (name.empty()) return {};
+    return load_vector(ws, name, n);
+}
+
+Linear load_linear(const WeightSource& ws, const std::string& weight, const std::string& bias,
+                   int in, int out) {
+    Linear layer;
+    layer.w = load_matrix(ws, weight, out, in).transpose();
+    layer.b = load_bias(ws, bias, out);
+    return layer;
+}
+
+Linear load_conv1d(const WeightSource& ws, const std::string& weight, const std::string& bias,
+                   int in, int out) {
+    Linear layer;
+    layer.w = load_matrix(ws, weight, in, out);
+    layer.b = load_bias(ws, bias, out);
+    return layer;
+}
+
+Linear load_linears_concat(const WeightSource& ws, const std::vector<std::string>& weights,
+                           const std::vector<std::string>& biases, int in,
+                           const std::vector<int>& outs) {
+    assert(weights.size() == outs.size() && biases.size() == outs.size());
+    int total = 0;
+    for (int o : outs) total += o;
+    Linear layer;
+    layer.w.resize(in, total);
+    const bool has_bias = !biases.empty() && !biases[0].empty();
+    layer.b.resize(has_bias ? total : 0);
+    int col = 0;
+    for (size_t i = 0; i < weights.size(); ++i) {
+        Linear part = load_linear(ws, weights[i], biases[i], in, outs[i]);
+        layer.w.middleCols(col, outs[i]) = part.w;
+        assert(part.b.size() == (has_bias ? outs[i] : 0));
+        if (has_bias) layer.b.segment(col, outs[i]) = part.b;
+        col += outs[i];
+    }
+    return layer;
+}
+
+Norm load_layer_norm(const WeightSource& ws, const std::string& base, int n) {
+    Norm norm;
+    bool old_names = !ws.has(base + ".weight") && ws.has(base + ".gamma");
+    norm.w = load_vector(ws, base + (old_names ? ".gamma" : ".weight"), n);
+    norm.b = load_vector(ws, base + (old_names ? ".beta" : ".bias"), n);
+    return norm;
+}
+
+Norm load_rms_norm(const WeightSource& ws, const std::string& weight, int n) {
+    Norm norm;
+    norm.w = load_vector(ws, weight, n);
+    return norm;
+}
+
+std::string find_prefix(const WeightSource& ws, const std::vector<std::string>& prefixes,
+                        const std::string& probe) {
+    for (const auto& prefix : prefixes)
+        if (ws.has(prefix + probe)) return prefix;
+    std::string tried;
+    for (const auto& prefix : prefixes) tried += (tried.empty() ? "'" : ", '") + prefix + probe + "'";
+    throw LoadError(ws.describe() + ": none of the expected tensors " + tried +
+                    " is present; is this the right architecture?");
+}
+
+// [SECTION] element-wise maths
+
+void linear(RowMatrixXf& out, const RowMatrixXf& x, const Linear& layer) {
+    out.noalias() = x * layer.w;
+    if (layer.b.size()) out.rowwise() += layer.b;
+}
+
+void layer_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps) {
+    out.resize(x.rows(), x.cols());
+    const float inv_n = 1.0f / float(x.cols());
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+        // Two passes (mean, then variance of the centred row) avoid the cancellation of E[x²]-E[x]².
+        float mean = x.row(t).sum() * inv_n;
+        Eigen::RowVectorXf centred = x.row(t).array() - mean;
+        float var = centred.squaredNorm() * inv_n;
+        out.row(t) = (centred.array() * (1.0f / std::sqrt(var + eps))) * norm.w.array() + norm.b.array();
+    }
+}
+
+void rms_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps) {
+    out.resize(x.rows(), x.cols());
+    const float inv_n = 1.0f / float(x.cols());
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+        float mean_square = x.row(t).squaredNorm() * inv_n;
+        out.row(t) = x.row(t).array() * (1.0f / std::sqrt(mean_square + eps)) * norm.w.array();
+    }
+}
+
+void gelu_erf(RowMatrixXf& x) {
+    auto a = x.array();
+    a = 0.5f * a * (1.0f + (a * float(M_SQRT1_2)).erf());
+}
+
+void gelu_tanh(RowMatrixXf& x) {
+    const float k = std::sqrt(2.0f / float(M_PI));
+    auto a = x.array();
+    a = 0.5f * a * (1.0f + (k * (a + 0.044715f * a.cube())).tanh());
+}
+
+void silu(RowMatrixXf& x) {
+    auto a = x.array();
+    a = a / (1.0f + (-a).exp());
+}
+
+void apply_activation(RowMatrixXf& x, const std::string& name) {
+    if (name == "gelu" || name == "gelu_python") return gelu_erf(x);
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return gelu_tanh(x);
+    if (name == "silu" || name == "swish") return silu(x);
+    if (name == "relu") {
+        x = x.cwiseMax(0.0f);
+        return;
+    }
+    throw LoadError("unsupported activation function '" + name + "' in config.json");
+}
+
+// [SECTION] attention
+
+void softmax_rows(float* data, int rows, int cols) {
+    for (int i = 0; i < rows; ++i) {
+        Eigen::Map<Eigen::ArrayXf> row(data + size_t(i) * cols, cols);
+        float max = row.maxCoeff();
+        if (max == -std::numeric_limits<float>::infinity()) {
+            row.setZero();  // a fully masked row (cannot happen with our masks, but stay finite)
+            continue;
+        }
+        row = (row - max).exp();  // exp(-inf) = 0 for masked keys
+        row *= 1.0f / row.sum();
+    }
+}
+
+void rope_rotate_half(float* x, int n_token, int d_head, float theta) {
+    const int half = d_head / 2;
+    for (int t = 0; t < n_token; ++t) {
+        float* row = x + size_t(t) * d_head;
+        for (int i = 0; i < half; ++i) {
+            // Angles in double: position × frequency loses digits in float at long positions.
+            double inv_freq = 1.0 / std::pow(double(theta), (2.0 * i) / d_head);
+            double angle = double(t) * inv_freq;
+            float c = float(std::cos(angle)), s = float(std::sin(angle));
+            float x1 = row[i], x2 = row[i + half];
+            row[i] = x1 * c - x2 * s;
+            row[i + half] = x2 * c + x1 * s;
+        }
+    }
+}
+
+void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_head, int n_kv_head,
+                 int d_head) {
+    const Eigen::Index n_token = qkv.rows();
+    assert(qkv.cols() == Eigen::Index(n_head + 2 * n_kv_head) * d_head);
+    auto copy_heads = [&](float* dst, int first_col_head, int count) {
+        for (int h = 0; h < count; ++h)
+            MatrixMap(dst + size_t(h) * n_token * d_head, n_token, d_head) =
+                qkv.middleCols(Eigen::Index(first_col_head + h) * d_head, d_head);
+    };
+    copy_heads(q, 0, n_head);
+    copy_heads(k, n_head, n_kv_head);
+    copy_heads(v, n_head + n_kv_head, n_kv_head);
+}
+
+void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, int n_token,
+               int n_head, int n_kv_head, int d_head) {
+    const int T = n_token, D = d_head;
+    const int group = n_head / n_kv_head;
+    const float scale = 1.0f / std::sqrt(float(D));
+    const float neg_inf = -std::numeric_limits<float>::infinity();
+    attn.resize(T, Eigen::Index(n_head) * D);
+    // Heads are independent: one per thread. Eigen sees it is inside a parallel region and keeps
+    // each product single-threaded.
+#pragma omp parallel for schedule(dynamic)
+    for (int h = 0; h < n_head; ++h) {
+        const int g = h / group;
+        ConstMatrixMap q(rec.q + size_t(h) * T * D, T, D);
+        ConstMatrixMap k(rec.k + size_t(g) * T * D, T, D);
+        ConstMatrixMap v(rec.v + size_t(g) * T * D, T, D);
+        MatrixMap scores(rec.scores + size_t(h) * T * T, T, T);
+        MatrixMap weights(rec.weights + size_t(h) * T * T, T, T);
+        MatrixMap out(rec.head_out + size_t(h) * T * D, T, D);
+
+        scores.noalias() = (q * k.transpose()) * scale;
+        for (size_t i = 0; i < size_t(T) * T; ++i)
+            if (!mask[i]) scores.data()[i] = neg_inf;
+        weights = scores;
+        softmax_rows(weights.data(), T, T);
+        out.noalias() = weights * v;
+        attn.middleCols(Eigen::Index(h) * D, D) = out;
+    }
+}
+
+}  // namespace attnscope

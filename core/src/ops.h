@@ -1,0 +1,93 @@
+// Tensor operations shared by the architecture files. Row-major Eigen throughout, because
+// safetensors and PyTorch are row-major and the trace buffers are too.
+//
+// Dimension legend: T = tokens, C = d_model, F = feed-forward width, N = output features,
+// D = d_head, V = vocabulary.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "attnscope/model.h"
+
+namespace attnscope {
+
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<RowMatrixXf>;
+using ConstMatrixMap = Eigen::Map<const RowMatrixXf>;
+
+// A dense layer stored as W [in][out] (y = x·W + b), whatever the file's layout: nn.Linear
+// weights ([out][in]) are transposed once at load, GPT-2's Conv1D weights ([in][out]) are not.
+struct Linear {
+    RowMatrixXf w;       // [in][out]
+    Eigen::RowVectorXf b;  // [out], or empty if the layer has no bias
+    int64_t n_params() const { return w.size() + b.size(); }
+};
+
+struct Norm {
+    Eigen::RowVectorXf w;  // [C] scale
+    Eigen::RowVectorXf b;  // [C] shift (empty for RMSNorm)
+    int64_t n_params() const { return w.size() + b.size(); }
+};
+
+// --- loading helpers: every read goes through the WeightSource, which checks shapes ---
+Linear load_linear(const WeightSource& ws, const std::string& weight, const std::string& bias,
+                   int in, int out);  // nn.Linear [out][in]; bias may be "" for none
+Linear load_conv1d(const WeightSource& ws, const std::string& weight, const std::string& bias,
+                   int in, int out);  // GPT-2 Conv1D [in][out]
+// Several nn.Linear layers fed by the same input, concatenated along the output (Q|K|V).
+Linear load_linears_concat(const WeightSource& ws, const std::vector<std::string>& weights,
+                           const std::vector<std::string>& biases, int in,
+                           const std::vector<int>& outs);
+RowMatrixXf load_matrix(const WeightSource& ws, const std::string& name, int rows, int cols);
+Eigen::RowVectorXf load_vector(const WeightSource& ws, const std::string& name, int n);
+// LayerNorm from "<base>.weight"/"<base>.bias" or the old "<base>.gamma"/"<base>.beta" names.
+Norm load_layer_norm(const WeightSource& ws, const std::string& base, int n);
+Norm load_rms_norm(const WeightSource& ws, const std::string& weight, int n);
+// The first prefix under which `probe` exists (e.g. "transformer." or "" for GPT-2).
+std::string find_prefix(const WeightSource& ws, const std::vector<std::string>& prefixes,
+                        const std::string& probe);
+
+// --- maths: outputs first ---
+void linear(RowMatrixXf& out, const RowMatrixXf& x, const Linear& layer);         // [T][N]
+void layer_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps);
+void rms_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps);
+void gelu_erf(RowMatrixXf& x);    // exact GELU (BERT "gelu")
+void gelu_tanh(RowMatrixXf& x);   // tanh approximation (GPT-2 "gelu_new")
+void silu(RowMatrixXf& x);
+void apply_activation(RowMatrixXf& x, const std::string& name);  // by config name
+
+// Softmax over each row of a [rows][cols] block, in place. Masked entries are -inf and become 0.
+// Subtracting the row max first keeps exp() from overflowing (scores reach ±190 on stories260K).
+void softmax_rows(float* data, int rows, int cols);
+
+// Rotary position embedding, Hugging Face "rotate_half" layout: dimension i pairs with i + D/2.
+// x is [T][D] for one head, rotated in place at positions 0..T-1.
+void rope_rotate_half(float* x, int n_token, int d_head, float theta);
+
+// Splits qkv [T][(H+2G)·D], laid out q heads | k heads | v heads, into per-head q [H][T][D] and
+// k, v [G][T][D].
+void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_head, int n_kv_head,
+                 int d_head);
+
+// Where one layer's attention records its intermediates (all inside the trace's buffers).
+struct AttentionRecord {
+    const float* q;  // [H][T][D] input
+    const float* k;  // [G][T][D] input
+    const float* v;  // [G][T][D] input
+    float* scores;   // [H][T][T] output: q·kᵀ/√D, -inf where masked
+    float* weights;  // [H][T][T] output: softmax(scores)
+    float* head_out; // [H][T][D] output: weights·v
+};
+
+// Scaled dot-product attention for every head of one layer; query head h reads KV head
+// h / (H/G). mask is [T][T] (1 = visible). `attn` gets the heads side by side [T][H·D], the
+// input of the output projection.
+void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, int n_token,
+               int n_head, int n_kv_head, int d_head);
+
+}  // namespace attnscope
