@@ -243,8 +243,9 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
     d.labels.reserve(S);
     d.special.reserve(S);
     for (int32_t src : d.source_index) {
-        std::string_view text = src < int(trace.tokens.texts.size()) ? trace.tokens.texts[src] : "";
-        std::string_view vocab = src < int(trace.tokens.tokens.size()) ? trace.tokens.tokens[src] : "";
+        std::string_view text, vocab;
+        if (src < int(trace.tokens.texts.size())) text = trace.tokens.texts[src];
+        if (src < int(trace.tokens.tokens.size())) vocab = trace.tokens.tokens[src];
         d.labels.push_back(token_label(text, vocab));
         d.special.push_back(src < int(trace.tokens.special.size()) ? trace.tokens.special[src] : 0);
     }

@@ -156,7 +156,7 @@ public:
             split_heads(&tr.q[qkv_off], &tr.k[qkv_off], &tr.v[qkv_off], qkv, H, H, D);
             AttentionRecord rec{&tr.q[qkv_off], &tr.k[qkv_off],       &tr.v[qkv_off],
                                 &tr.scores[tt_off], &tr.weights[tt_off], &tr.head_out[qkv_off]};
-            attention(attn, rec, tr.mask.data(), T, H, H, D);
+            attention(attn, rec, tr.mask.data(), false, T, H, H, D);
             linear(proj, attn, layer.o);
             proj += x;
             layer_norm(x, proj, layer.attn_norm, eps);
@@ -179,7 +179,7 @@ public:
         pred.logits.resize(size_t(P) * V);
         MatrixMap logits(pred.logits.data(), P, V);
         const RowMatrixXf& decoder = m_head->decoder.size() ? m_head->decoder : m_word;
-        logits.noalias() = normed * decoder.transpose();
+        matmul_transposed(logits, normed, decoder);
         logits.rowwise() += m_head->bias;
     }
 

@@ -84,7 +84,7 @@ public:
             split_heads(&tr.q[qkv_off], &tr.k[qkv_off], &tr.v[qkv_off], qkv, H, H, D);
             AttentionRecord rec{&tr.q[qkv_off], &tr.k[qkv_off],       &tr.v[qkv_off],
                                 &tr.scores[tt_off], &tr.weights[tt_off], &tr.head_out[qkv_off]};
-            attention(attn, rec, tr.mask.data(), T, H, H, D);
+            attention(attn, rec, tr.mask.data(), true, T, H, H, D);
             linear(proj, attn, layer.proj);
             x += proj;
             layer_norm(m, x, layer.ln_2, eps);
@@ -101,8 +101,8 @@ public:
         for (size_t i = 0; i < pred.positions.size(); ++i) last.row(i) = x.row(pred.positions[i]);
         layer_norm(normed, last, m_ln_f, eps);
         pred.logits.resize(pred.positions.size() * size_t(m_config.vocab_size));
-        MatrixMap(pred.logits.data(), normed.rows(), m_config.vocab_size).noalias() =
-            normed * m_wte.transpose();
+        matmul_transposed(MatrixMap(pred.logits.data(), normed.rows(), m_config.vocab_size), normed,
+                          m_wte);
     }
 
     bool has_lm_head() const override { return true; }

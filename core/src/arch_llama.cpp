@@ -92,7 +92,7 @@ public:
             for (int g = 0; g < G; ++g) rope_rotate_half(k + size_t(g) * T * D, T, D, m_config.rope_theta);
             AttentionRecord rec{q, k, &tr.v[kv_off], &tr.scores[tt_off], &tr.weights[tt_off],
                                 &tr.head_out[q_off]};
-            attention(attn, rec, tr.mask.data(), T, H, G, D);
+            attention(attn, rec, tr.mask.data(), true, T, H, G, D);
             linear(proj, attn, layer.o);
             x += proj;
             rms_norm(m, x, layer.ffn_norm, eps);
@@ -113,7 +113,7 @@ public:
         rms_norm(normed, last, m_norm, eps);
         pred.logits.resize(size_t(P) * V);
         const RowMatrixXf& head = m_lm_head.size() ? m_lm_head : m_embed;
-        MatrixMap(pred.logits.data(), P, V).noalias() = normed * head.transpose();
+        matmul_transposed(MatrixMap(pred.logits.data(), P, V), normed, head);
     }
 
     bool has_lm_head() const override { return true; }

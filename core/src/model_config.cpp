@@ -18,12 +18,22 @@ namespace {
 
 using nlohmann::json;
 
+// A value for an error message. Containers are named, not dumped: dump() recurses per nesting
+// level, and the value only matters when it is a scalar of the wrong kind.
+std::string describe(const json& value) {
+    if (value.is_array() || value.is_object()) return std::string("an ") + value.type_name();
+    std::string s = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
 // Reads fields of one config.json, naming the file and field in every error.
 class ConfigReader {
-public:
+  public:
     ConfigReader(const json& root, const std::string& label) : m_root(root), m_label(label) {}
 
-    [[noreturn]] void fail(const std::string& what) const { throw LoadError(m_label + ": " + what); }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw LoadError(m_label + ": " + what);
+    }
 
     bool present(const char* field) const {
         auto it = m_root.find(field);
@@ -51,7 +61,8 @@ public:
         }
         const int64_t id = integer(field, *value);
         if (id < 0 || id > INT_MAX)
-            fail(std::string("\"") + field + "\" must be a token id >= 0, got " + std::to_string(id));
+            fail(std::string("\"") + field + "\" must be a token id >= 0, got " +
+                 std::to_string(id));
         return int(id);
     }
 
@@ -59,7 +70,7 @@ public:
         if (!present(field)) return fallback;
         const json& value = m_root.at(field);
         if (!value.is_number())
-            fail(std::string("\"") + field + "\" must be a number, got " + value.dump());
+            fail(std::string("\"") + field + "\" must be a number, got " + describe(value));
         return value.get<double>();
     }
 
@@ -76,7 +87,7 @@ public:
         if (!present(field)) return fallback;
         const json& value = m_root.at(field);
         if (!value.is_string())
-            fail(std::string("\"") + field + "\" must be a string, got " + value.dump());
+            fail(std::string("\"") + field + "\" must be a string, got " + describe(value));
         return value.get<std::string>();
     }
 
@@ -84,11 +95,11 @@ public:
         if (!present(field)) return fallback;
         const json& value = m_root.at(field);
         if (!value.is_boolean())
-            fail(std::string("\"") + field + "\" must be true or false, got " + value.dump());
+            fail(std::string("\"") + field + "\" must be true or false, got " + describe(value));
         return value.get<bool>();
     }
 
-private:
+  private:
     int64_t integer(const char* field, const json& value) const {
         // 64.0 is rejected too: transformers would fail on a float size, and a float here usually
         // means the wrong field or a hand-edited file.
@@ -99,7 +110,7 @@ private:
             return int64_t(v);
         }
         if (value.is_number_integer()) return value.get<int64_t>();
-        fail(std::string("\"") + field + "\" must be an integer, got " + value.dump());
+        fail(std::string("\"") + field + "\" must be an integer, got " + describe(value));
     }
 
     int positive_int(const char* field, const json& value) const {
@@ -210,11 +221,16 @@ std::string read_text_file(const std::filesystem::path& path) {
 
 const char* arch_name(Arch arch) {
     switch (arch) {
-        case Arch::Gpt2: return "gpt2";
-        case Arch::Bert: return "bert";
-        case Arch::DistilBert: return "distilbert";
-        case Arch::Roberta: return "roberta";
-        case Arch::Llama: return "llama";
+        case Arch::Gpt2:
+            return "gpt2";
+        case Arch::Bert:
+            return "bert";
+        case Arch::DistilBert:
+            return "distilbert";
+        case Arch::Roberta:
+            return "roberta";
+        case Arch::Llama:
+            return "llama";
     }
     return "?";
 }
@@ -226,6 +242,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     } catch (const json::parse_error& e) {
         throw LoadError(file_label + ": malformed JSON at byte " + std::to_string(e.byte) + ": " +
                         e.what());
+    } catch (const json::exception& e) {  // e.g. a number too large for a double (1e999)
+        throw LoadError(file_label + ": unusable JSON: " + e.what());
     }
     if (!root.is_object()) throw LoadError(file_label + ": must be a JSON object");
     const ConfigReader r(root, file_label);
@@ -263,7 +281,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                std::to_string(c.n_kv_head) + " key/value heads (num_key_value_heads)");
     // Newer Llama configs may state head_dim; attnscope assumes d_model / n_head.
     if (c.arch == Arch::Llama && r.present("head_dim") && r.size("head_dim") != c.d_head)
-        r.fail("\"head_dim\" " + std::to_string(r.size("head_dim")) + " differs from hidden_size / " +
+        r.fail("\"head_dim\" " + std::to_string(r.size("head_dim")) +
+               " differs from hidden_size / " +
                "num_attention_heads = " + std::to_string(c.d_head) + ", which is not supported");
     if (c.arch == Arch::Llama && c.d_head % 2 != 0)
         r.fail("head size " + std::to_string(c.d_head) + " is odd; RoPE needs an even head size");
@@ -276,19 +295,27 @@ ModelConfig load_model_config(const std::filesystem::path& model_dir) {
         throw LoadError(model_dir.string() + ": model folder does not exist or is not a folder");
     const auto path = model_dir / "config.json";
     if (!std::filesystem::exists(path, ec))
-        throw LoadError(model_dir.string() +
-                        ": config.json is missing; a Hugging Face model folder needs it (looked for " +
-                        path.string() + ")");
+        throw LoadError(
+            model_dir.string() +
+            ": config.json is missing; a Hugging Face model folder needs it (looked for " +
+            path.string() + ")");
     return parse_model_config(read_text_file(path), path.string());
 }
 
 ModelFolderInfo inspect_model_folder(const std::filesystem::path& dir) {
     // In the order `attnscope info` lists them: config, weights, tokenizer.
     static const char* const k_known[] = {
-        "config.json",          "model.safetensors",     "model.safetensors.index.json",
-        "pytorch_model.bin",    "pytorch_model.bin.index.json",
-        "tokenizer.json",       "vocab.json",            "merges.txt",
-        "vocab.txt",            "tokenizer_config.json", "special_tokens_map.json",
+        "config.json",
+        "model.safetensors",
+        "model.safetensors.index.json",
+        "pytorch_model.bin",
+        "pytorch_model.bin.index.json",
+        "tokenizer.json",
+        "vocab.json",
+        "merges.txt",
+        "vocab.txt",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
     };
     ModelFolderInfo info;
     info.dir = dir;

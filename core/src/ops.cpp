@@ -91,8 +91,38 @@ std::string find_prefix(const WeightSource& ws, const std::vector<std::string>& 
 
 // [SECTION] element-wise maths
 
+// Eigen's own OpenMP split is switched off (EIGEN_DONT_PARALLELIZE in core/CMakeLists.txt) so that
+// threads are used only where the work pays for waking them, and never nested under the per-head
+// loop. Splitting the output columns works for any number of rows, including the single row of a
+// next-token prediction.
+static bool worth_threads(size_t multiply_adds) { return multiply_adds >= (size_t(1) << 22); }
+
+void matmul(MatrixMap out, const RowMatrixXf& a, const RowMatrixXf& b) {
+    const Eigen::Index n = b.cols();
+    const bool big = worth_threads(size_t(a.rows()) * a.cols() * n);
+    const int chunks = big ? 8 : 1;
+#pragma omp parallel for schedule(static) if (big)
+    for (int c = 0; c < chunks; ++c) {
+        const Eigen::Index begin = n * c / chunks, end = n * (c + 1) / chunks;
+        out.middleCols(begin, end - begin).noalias() = a * b.middleCols(begin, end - begin);
+    }
+}
+
+void matmul_transposed(MatrixMap out, const RowMatrixXf& a, const RowMatrixXf& b) {
+    const Eigen::Index n = b.rows();
+    const bool big = worth_threads(size_t(a.rows()) * a.cols() * n);
+    const int chunks = big ? 8 : 1;
+#pragma omp parallel for schedule(static) if (big)
+    for (int c = 0; c < chunks; ++c) {
+        const Eigen::Index begin = n * c / chunks, end = n * (c + 1) / chunks;
+        out.middleCols(begin, end - begin).noalias() =
+            a * b.middleRows(begin, end - begin).transpose();
+    }
+}
+
 void linear(RowMatrixXf& out, const RowMatrixXf& x, const Linear& layer) {
-    out.noalias() = x * layer.w;
+    out.resize(x.rows(), layer.w.cols());
+    matmul(MatrixMap(out.data(), out.rows(), out.cols()), x, layer.w);
     if (layer.b.size()) out.rowwise() += layer.b;
 }
 
@@ -189,16 +219,18 @@ void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_hea
     copy_heads(v, n_head + n_kv_head, n_kv_head);
 }
 
-void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, int n_token,
-               int n_head, int n_kv_head, int d_head) {
+void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, bool causal,
+               int n_token, int n_head, int n_kv_head, int d_head) {
     const int T = n_token, D = d_head;
     const int group = n_head / n_kv_head;
     const float scale = 1.0f / std::sqrt(float(D));
     const float neg_inf = -std::numeric_limits<float>::infinity();
     attn.resize(T, Eigen::Index(n_head) * D);
     // Heads are independent: one per thread. Eigen sees it is inside a parallel region and keeps
-    // each product single-threaded.
-#pragma omp parallel for schedule(dynamic)
+    // each product single-threaded. Small inputs stay on one thread: waking a team costs more
+    // than the work (and far more when the machine is busy).
+    const bool big = size_t(T) * T * D * n_head > (size_t(1) << 21);
+#pragma omp parallel for schedule(dynamic) if (big)
     for (int h = 0; h < n_head; ++h) {
         const int g = h / group;
         ConstMatrixMap q(rec.q + size_t(h) * T * D, T, D);
@@ -208,12 +240,25 @@ void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mas
         MatrixMap weights(rec.weights + size_t(h) * T * T, T, T);
         MatrixMap out(rec.head_out + size_t(h) * T * D, T, D);
 
-        scores.noalias() = (q * k.transpose()) * scale;
-        for (size_t i = 0; i < size_t(T) * T; ++i)
-            if (!mask[i]) scores.data()[i] = neg_inf;
-        weights = scores;
-        softmax_rows(weights.data(), T, T);
-        out.noalias() = weights * v;
+        if (causal) {
+            // Only the lower triangle is ever visible: computing just that halves the work of
+            // both products and of the softmax.
+            scores.triangularView<Eigen::StrictlyUpper>().setConstant(neg_inf);
+            scores.triangularView<Eigen::Lower>() = (q * k.transpose()) * scale;
+            weights.triangularView<Eigen::StrictlyUpper>().setZero();
+            for (int i = 0; i < T; ++i) {
+                std::copy_n(scores.data() + size_t(i) * T, i + 1, weights.data() + size_t(i) * T);
+                softmax_rows(weights.data() + size_t(i) * T, 1, i + 1);
+            }
+            out.noalias() = weights.triangularView<Eigen::Lower>() * v;
+        } else {
+            scores.noalias() = (q * k.transpose()) * scale;
+            for (size_t i = 0; i < size_t(T) * T; ++i)
+                if (!mask[i]) scores.data()[i] = neg_inf;
+            weights = scores;
+            softmax_rows(weights.data(), T, T);
+            out.noalias() = weights * v;
+        }
         attn.middleCols(Eigen::Index(h) * D, D) = out;
     }
 }

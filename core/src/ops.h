@@ -54,6 +54,9 @@ std::string find_prefix(const WeightSource& ws, const std::vector<std::string>& 
 
 // --- maths: outputs first ---
 void linear(RowMatrixXf& out, const RowMatrixXf& x, const Linear& layer);         // [T][N]
+// out = a·b and out = a·bᵀ, threaded over output columns when large. out is pre-sized.
+void matmul(MatrixMap out, const RowMatrixXf& a, const RowMatrixXf& b);
+void matmul_transposed(MatrixMap out, const RowMatrixXf& a, const RowMatrixXf& b);
 void layer_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps);
 void rms_norm(RowMatrixXf& out, const RowMatrixXf& x, const Norm& norm, float eps);
 void gelu_erf(RowMatrixXf& x);    // exact GELU (BERT "gelu")
@@ -86,8 +89,9 @@ struct AttentionRecord {
 
 // Scaled dot-product attention for every head of one layer; query head h reads KV head
 // h / (H/G). mask is [T][T] (1 = visible). `attn` gets the heads side by side [T][H·D], the
-// input of the output projection.
-void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, int n_token,
-               int n_head, int n_kv_head, int d_head);
+// input of the output projection. `causal` says the mask is exactly the lower triangle, which
+// lets the products skip the hidden half.
+void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, bool causal,
+               int n_token, int n_head, int n_kv_head, int d_head);
 
 }  // namespace attnscope

@@ -1,4 +1,5 @@
-// safetensors: strict header validation, a read-only memory mapping, dtype conversion, and a writer.
+// safetensors: strict header validation, a read-only memory mapping, dtype conversion, and a
+// writer.
 //
 // The header parser is the one place where untrusted bytes from a model file meet our code, so it
 // checks everything before any offset is used, and it is fuzzed (fuzz/fuzz_safetensors_header.cpp).
@@ -39,9 +40,9 @@ struct DTypeEntry {
 };
 
 constexpr DTypeEntry k_dtypes[] = {
-    {DType::F64, "F64", 8}, {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
     {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8}, {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2}, {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
     {DType::Bool, "BOOL", 1},
 };
 
@@ -63,9 +64,36 @@ std::string shape_string(const std::vector<int64_t>& shape) {
     return out + "]";
 }
 
+// Appends a bounded rendering of `value`. json::dump would recurse once per nesting level, and a
+// hostile header can nest millions of levels deep, so containers stop after a few levels and
+// everything stops after about 60 characters.
+void append_excerpt(std::string& out, const json& value, int depth) {
+    constexpr size_t k_limit = 60;
+    if (out.size() > k_limit) return;
+    if (value.is_array() || value.is_object()) {
+        const bool array = value.is_array();
+        if (depth >= 3) {
+            out += array ? "[...]" : "{...}";
+            return;
+        }
+        out += array ? '[' : '{';
+        bool first = true;
+        for (auto it = value.begin(); it != value.end() && out.size() <= k_limit; ++it) {
+            if (!first) out += ", ";
+            first = false;
+            if (!array) out += json(it.key()).dump() + ": ";
+            append_excerpt(out, it.value(), depth + 1);
+        }
+        out += array ? ']' : '}';
+        return;
+    }
+    out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // A short, printable excerpt of a JSON value for messages (never the whole header).
 std::string excerpt(const json& value) {
-    std::string s = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string s;
+    append_excerpt(s, value, 0);
     if (s.size() > 60) s = s.substr(0, 57) + "...";
     return s;
 }
@@ -86,10 +114,12 @@ std::string excerpt(const json& value) {
 // the top-level keys, because nlohmann::json sorts object keys and the header keeps file order
 // (ordered_json would keep it too, but its lookups are linear, making big headers quadratic).
 class HeaderKeyObserver {
-public:
+  public:
     bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
         switch (event) {
-            case json::parse_event_t::object_start: m_open.emplace_back(); break;
+            case json::parse_event_t::object_start:
+                m_open.emplace_back();
+                break;
             case json::parse_event_t::object_end:
                 if (!m_open.empty()) m_open.pop_back();
                 break;
@@ -103,7 +133,8 @@ public:
                     if (m_open.size() == 1) m_top_level_keys.push_back(key);
                 }
                 break;
-            default: break;
+            default:
+                break;
         }
         return true;  // keep everything; we only observe
     }
@@ -132,24 +163,25 @@ bool read_unsigned(const json& value, uint64_t& out) {
 TensorInfo parse_tensor_entry(const std::string& name, const json& entry, uint64_t data_size,
                               const std::string& label) {
     if (!entry.is_object())
-        fail_tensor(label, name,
-                    "entry must be an object with dtype, shape and data_offsets, got " +
-                        excerpt(entry));
+        fail_tensor(
+            label, name,
+            "entry must be an object with dtype, shape and data_offsets, got " + excerpt(entry));
     TensorInfo info;
     info.name = name;
 
     // dtype
     auto it = entry.find("dtype");
     if (it == entry.end()) fail_tensor(label, name, "missing \"dtype\"");
-    if (!it->is_string()) fail_tensor(label, name, "\"dtype\" must be a string, got " + excerpt(*it));
+    if (!it->is_string())
+        fail_tensor(label, name, "\"dtype\" must be a string, got " + excerpt(*it));
     const auto& dtype_str = it->get_ref<const std::string&>();
     const DTypeEntry* dtype_entry = nullptr;
     for (const auto& e : k_dtypes)
         if (dtype_str == e.name) dtype_entry = &e;
     if (!dtype_entry)
-        fail_tensor(label, name,
-                    "unsupported dtype '" + dtype_str + "' (supported: " + supported_dtype_list() +
-                        ")");
+        fail_tensor(
+            label, name,
+            "unsupported dtype '" + dtype_str + "' (supported: " + supported_dtype_list() + ")");
     info.dtype = dtype_entry->dtype;
 
     // shape: a list of non-negative integers whose product (times the dtype size) fits in 64 bits
@@ -177,9 +209,9 @@ TensorInfo parse_tensor_entry(const std::string& name, const json& entry, uint64
     if (it == entry.end()) fail_tensor(label, name, "missing \"data_offsets\"");
     if (!it->is_array() || it->size() != 2 || !read_unsigned((*it)[0], info.begin) ||
         !read_unsigned((*it)[1], info.end))
-        fail_tensor(label, name,
-                    "\"data_offsets\" must be two non-negative integers [begin, end], got " +
-                        excerpt(*it));
+        fail_tensor(
+            label, name,
+            "\"data_offsets\" must be two non-negative integers [begin, end], got " + excerpt(*it));
     const std::string offsets =
         "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) + "]";
     if (info.begin > info.end) fail_tensor(label, name, offsets + " end before they begin");
@@ -239,7 +271,8 @@ T load_le(const uint8_t* p) {
 
 template <typename T>
 void convert_numeric(std::span<const uint8_t> bytes, std::span<float> out) {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = float(load_le<T>(bytes.data() + i * sizeof(T)));
+    for (size_t i = 0; i < out.size(); ++i)
+        out[i] = float(load_le<T>(bytes.data() + i * sizeof(T)));
 }
 
 }  // namespace
@@ -275,12 +308,14 @@ SafetensorsHeader parse_safetensors_header(std::string_view header_json, uint64_
     } catch (const json::parse_error& e) {
         fail(file_label, "header is not valid JSON (at byte " + std::to_string(e.byte) +
                              " of the header): " + e.what());
+    } catch (const json::exception& e) {  // e.g. a number too large for a double (1e999)
+        fail(file_label, std::string("header is not usable JSON: ") + e.what());
     }
     if (!root.is_object()) fail(file_label, "header must be a JSON object, got " + excerpt(root));
     if (keys.m_duplicate) {
         if (keys.m_duplicate_depth == 1)
-            fail(file_label, "tensor name '" + *keys.m_duplicate +
-                                 "' appears more than once in the header");
+            fail(file_label,
+                 "tensor name '" + *keys.m_duplicate + "' appears more than once in the header");
         fail(file_label, "key '" + *keys.m_duplicate + "' appears more than once in an entry");
     }
 
@@ -290,8 +325,8 @@ SafetensorsHeader parse_safetensors_header(std::string_view header_json, uint64_
         const json& value = root.at(name);
         if (name == "__metadata__") {
             if (!value.is_object())
-                fail(file_label, "\"__metadata__\" must be an object of strings, got " +
-                                     excerpt(value));
+                fail(file_label,
+                     "\"__metadata__\" must be an object of strings, got " + excerpt(value));
             for (const auto& [key, text] : value.items()) {
                 if (!text.is_string())
                     fail(file_label, "\"__metadata__\" value for '" + key +
@@ -311,8 +346,7 @@ SafetensorsHeader parse_safetensors_header(std::string_view header_json, uint64_
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : m_path(path) {
     const std::string label = path.filename().string();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw LoadError(path.string() + ": cannot open: " + std::strerror(errno));
+    if (fd < 0) throw LoadError(path.string() + ": cannot open: " + std::strerror(errno));
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
@@ -377,22 +411,39 @@ void convert_to_f32(DType dtype, std::span<const uint8_t> bytes, std::span<float
         throw LoadError(std::string("convert_to_f32: ") + std::to_string(bytes.size()) +
                         " bytes of " + dtype_name(dtype) + " do not make " +
                         std::to_string(out.size()) + " values");
+    // Empty tensors may come with null pointers, which memcpy must never see, even for 0 bytes.
+    if (out.empty()) return;
     const uint8_t* p = bytes.data();
     switch (dtype) {
-        case DType::F32: std::memcpy(out.data(), p, bytes.size()); break;
-        case DType::F64: convert_numeric<double>(bytes, out); break;
+        case DType::F32:
+            std::memcpy(out.data(), p, bytes.size());
+            break;
+        case DType::F64:
+            convert_numeric<double>(bytes, out);
+            break;
         case DType::F16:
-            for (size_t i = 0; i < out.size(); ++i) out[i] = half_to_float(load_le<uint16_t>(p + 2 * i));
+            for (size_t i = 0; i < out.size(); ++i)
+                out[i] = half_to_float(load_le<uint16_t>(p + 2 * i));
             break;
         case DType::BF16:  // the top half of an F32
             for (size_t i = 0; i < out.size(); ++i)
                 out[i] = std::bit_cast<float>(uint32_t(load_le<uint16_t>(p + 2 * i)) << 16);
             break;
-        case DType::I64: convert_numeric<int64_t>(bytes, out); break;
-        case DType::I32: convert_numeric<int32_t>(bytes, out); break;
-        case DType::I16: convert_numeric<int16_t>(bytes, out); break;
-        case DType::I8: convert_numeric<int8_t>(bytes, out); break;
-        case DType::U8: convert_numeric<uint8_t>(bytes, out); break;
+        case DType::I64:
+            convert_numeric<int64_t>(bytes, out);
+            break;
+        case DType::I32:
+            convert_numeric<int32_t>(bytes, out);
+            break;
+        case DType::I16:
+            convert_numeric<int16_t>(bytes, out);
+            break;
+        case DType::I8:
+            convert_numeric<int8_t>(bytes, out);
+            break;
+        case DType::U8:
+            convert_numeric<uint8_t>(bytes, out);
+            break;
         case DType::Bool:
             for (size_t i = 0; i < out.size(); ++i) out[i] = p[i] ? 1.0f : 0.0f;
             break;
@@ -438,7 +489,8 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
     out.write(reinterpret_cast<const char*>(length), 8);
     out.write(header_text.data(), std::streamsize(header_text.size()));
     for (const auto& t : tensors)
-        out.write(reinterpret_cast<const char*>(t.data.data()), std::streamsize(t.data.size()));
+        if (!t.data.empty())
+            out.write(reinterpret_cast<const char*>(t.data.data()), std::streamsize(t.data.size()));
     out.close();
     if (!out) throw Error(path.string() + ": write failed");
 }

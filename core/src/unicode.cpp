@@ -176,6 +176,13 @@ bool is_bert_control(char32_t cp) {
     return (U_GET_GC_MASK(UChar32(cp)) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK)) != 0;
 }
 
+bool is_word_char(char32_t cp) {
+    if (cp < 128) return (kAscii[cp] & (kLetter | kNumber)) || cp == '_';
+    if (u_hasBinaryProperty(UChar32(cp), UCHAR_ALPHABETIC)) return true;
+    if (u_hasBinaryProperty(UChar32(cp), UCHAR_JOIN_CONTROL)) return true;
+    return (U_GET_GC_MASK(UChar32(cp)) & (U_GC_M_MASK | U_GC_ND_MASK | U_GC_PC_MASK)) != 0;
+}
+
 bool is_nonspacing_mark(char32_t cp) {
     if (cp < 0x300) return false;  // the first Mn is U+0300
     return u_charType(UChar32(cp)) == U_NON_SPACING_MARK;

@@ -57,6 +57,9 @@ bool is_number(char32_t cp);
 bool is_bert_punct(char32_t cp);
 // BERT's "control": Cc, Cf or Co, except \t \n \r (which count as white space).
 bool is_bert_control(char32_t cp);
+// Regex \w as Rust's regex crate defines it (Alphabetic, M*, Nd, Pc, Join_Control): what
+// single_word added tokens use to decide whether a match touches a word.
+bool is_word_char(char32_t cp);
 // General category Mn (nonspacing mark), dropped by BERT's accent stripping.
 bool is_nonspacing_mark(char32_t cp);
 // The CJK ideograph ranges of Hugging Face tokenizers' BertNormalizer (Rust, not Python).

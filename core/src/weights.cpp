@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -47,7 +48,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 // [SECTION] Safetensors folder
 
 class SafetensorsWeights final : public WeightSource {
-public:
+  public:
     // `source_label` is what messages call the weights: "model.safetensors" or the index file.
     SafetensorsWeights(fs::path dir, std::string source_label,
                        std::vector<std::unique_ptr<SafetensorsFile>> files)
@@ -95,7 +96,7 @@ public:
                " shards)";
     }
 
-private:
+  private:
     struct Entry {
         const SafetensorsFile* file;
         const TensorInfo* info;  // points into file->header(), stable while the file lives
@@ -142,8 +143,10 @@ std::unique_ptr<WeightSource> open_sharded(const fs::path& dir, const fs::path& 
     try {
         index = json::parse(read_text_file(index_path));
     } catch (const json::parse_error& e) {
-        throw LoadError(index_path.string() + ": malformed JSON at byte " +
-                        std::to_string(e.byte) + ": " + e.what());
+        throw LoadError(index_path.string() + ": malformed JSON at byte " + std::to_string(e.byte) +
+                        ": " + e.what());
+    } catch (const json::exception& e) {  // e.g. a number too large for a double (1e999)
+        throw LoadError(index_path.string() + ": unusable JSON: " + e.what());
     }
     if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
         throw LoadError(index_path.string() +
@@ -154,11 +157,11 @@ std::unique_ptr<WeightSource> open_sharded(const fs::path& dir, const fs::path& 
     for (const auto& [tensor, shard] : index["weight_map"].items()) {
         if (!shard.is_string())
             throw LoadError(index_path.string() + ": weight_map entry for '" + tensor +
-                            "' must be a file name, got " + shard.dump());
+                            "' must be a file name, got a JSON " + shard.type_name());
         const std::string& shard_name = shard.get_ref<const std::string&>();
         // Shards live beside the index; refuse paths that would read elsewhere.
-        if (shard_name.empty() || shard_name.find('/') != std::string::npos ||
-            shard_name == "." || shard_name == "..")
+        if (shard_name.empty() || shard_name.find('/') != std::string::npos || shard_name == "." ||
+            shard_name == "..")
             throw LoadError(index_path.string() + ": shard name '" + shard_name + "' for tensor '" +
                             tensor + "' is not a plain file name");
         if (!fs::exists(dir / shard_name))
@@ -186,9 +189,25 @@ std::unique_ptr<WeightSource> open_sharded(const fs::path& dir, const fs::path& 
 }
 
 // Files that hold pickled PyTorch weights; loading them means running the pickle's code.
+// .pt/.pth/.ckpt and pytorch_model*.bin are checkpoints by convention. Other .bin files are often
+// something else (llama2.c weights, tok512.bin), so they count only if they start like torch.save
+// output: a zip archive (PyTorch >= 1.6) or a raw pickle (protocol byte 0x80).
 bool is_pickle_checkpoint(const fs::path& path) {
     const std::string ext = path.extension().string();
-    return ext == ".bin" || ext == ".pt" || ext == ".pth" || ext == ".ckpt";
+    if (ext == ".pt" || ext == ".pth" || ext == ".ckpt") return true;
+    if (ext != ".bin") return false;
+    if (path.filename().string().rfind("pytorch_model", 0) == 0) return true;
+    char magic[4] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, 4);
+    if (in.gcount() < 2) return false;
+    return std::memcmp(magic, "PK\x03\x04", 4) == 0 || uint8_t(magic[0]) == 0x80;
+}
+
+// Weight formats that are safe but that attnscope does not read, to say so instead of "none".
+bool is_other_weight_format(const fs::path& path) {
+    const std::string ext = path.extension().string();
+    return ext == ".h5" || ext == ".msgpack" || ext == ".gguf" || ext == ".onnx";
 }
 
 // [SECTION] Random weights
@@ -209,7 +228,8 @@ uint64_t fnv1a(const std::string& s) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Norm gains start at 1 (as in every framework's init), so random models keep sane activations.
@@ -221,9 +241,8 @@ bool is_norm_gain(const std::string& name) {
     if (!ends_with(name, ".weight")) return false;
     const std::string stem = name.substr(0, name.size() - 7);
     std::string last = stem.substr(stem.rfind('.') == std::string::npos ? 0 : stem.rfind('.') + 1);
-    std::transform(last.begin(), last.end(), last.begin(), [](unsigned char c) {
-        return char(std::tolower(c));
-    });
+    std::transform(last.begin(), last.end(), last.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     return last.find("norm") != std::string::npos || last.rfind("ln_", 0) == 0 || last == "ln";
 }
 
@@ -233,7 +252,7 @@ bool is_bias(const std::string& name) {
 }
 
 class RandomWeights final : public WeightSource {
-public:
+  public:
     explicit RandomWeights(uint64_t seed) : m_seed(seed) {}
 
     // Output projections that real checkpoints usually tie to the token embeddings are reported
@@ -279,7 +298,7 @@ public:
         return "random weights (seed " + std::to_string(m_seed) + ")";
     }
 
-private:
+  private:
     uint64_t m_seed;
 };
 
@@ -314,14 +333,26 @@ std::unique_ptr<WeightSource> open_safetensors_weights(const fs::path& model_dir
             ") and no model.safetensors. attnscope refuses pickle checkpoints because unpickling "
             "can run arbitrary code. Convert the folder to safetensors once, in an environment "
             "you trust, with:\n  python3 -c \"from transformers import AutoModel; "
-            "AutoModel.from_pretrained('" + dir + "').save_pretrained('" + dir +
+            "AutoModel.from_pretrained('" +
+            dir + "').save_pretrained('" + dir +
             "', safe_serialization=True)\"\n(for a model with an LM head use its *ForCausalLM / "
             "*ForMaskedLM class instead of AutoModel), or download the safetensors version of the "
             "model.");
     }
-    throw LoadError(model_dir.string() +
-                    ": no weights found; looked for model.safetensors and "
-                    "model.safetensors.index.json (with its shards)");
+    std::vector<std::string> others;
+    for (const auto& entry : fs::directory_iterator(model_dir, ec))
+        if (entry.is_regular_file(ec) && is_other_weight_format(entry.path()))
+            others.push_back(entry.path().filename().string());
+    std::sort(others.begin(), others.end());
+    std::string message = model_dir.string() +
+                          ": no weights found; looked for model.safetensors and "
+                          "model.safetensors.index.json (with its shards)";
+    if (!others.empty())
+        message +=
+            ". Found " + others.front() +
+            (others.size() > 1 ? " and " + std::to_string(others.size() - 1) + " more" : "") +
+            ", a format attnscope does not read; download the safetensors version instead";
+    throw LoadError(message);
 }
 
 std::unique_ptr<WeightSource> random_weights(uint64_t seed) {

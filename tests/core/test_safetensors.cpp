@@ -109,6 +109,19 @@ TEST_CASE("safetensors: header validation rejects bad headers with precise messa
     SUBCASE("not an object") {
         expect_load_error(parse("[1, 2]"), {"bad.safetensors", "must be a JSON object"});
     }
+    SUBCASE("deeply nested JSON is rejected without deep recursion") {
+        const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+        expect_load_error(parse(deep), {"must be a JSON object", "[[[[...]"});
+        expect_load_error(parse("{\"w\": " + deep + "}"), {"tensor 'w'", "must be an object"});
+        expect_load_error(parse("{\"w\": {\"dtype\": \"F32\", \"shape\": [" + deep +
+                                "], \"data_offsets\": [0, 4]}}"),
+                          {"tensor 'w'", "shape"});
+    }
+    SUBCASE("a number too large for a double") {
+        expect_load_error(
+            parse(R"({"w": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})"),
+            {"bad.safetensors", "JSON"});
+    }
     SUBCASE("entry not an object") {
         expect_load_error(parse(R"({"w": 5})"), {"'w'", "must be an object"});
     }
@@ -135,10 +148,12 @@ TEST_CASE("safetensors: header validation rejects bad headers with precise messa
     }
     SUBCASE("shape whose size overflows") {
         expect_load_error(
-            parse(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})"),
+            parse(
+                R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})"),
             {"tensor 'w'", "too large"});
         expect_load_error(
-            parse(R"({"w": {"dtype": "F64", "shape": [4611686018427387904], "data_offsets": [0, 8]}})"),
+            parse(
+                R"({"w": {"dtype": "F64", "shape": [4611686018427387904], "data_offsets": [0, 8]}})"),
             {"tensor 'w'", "too large"});
     }
     SUBCASE("offsets reversed or outside the data") {
@@ -170,7 +185,8 @@ TEST_CASE("safetensors: header validation rejects bad headers with precise messa
                                     "w": {"dtype": "U8", "shape": [1], "data_offsets": [1, 2]}})"),
                           {"bad.safetensors", "'w'", "more than once"});
         expect_load_error(
-            parse(R"({"w": {"dtype": "U8", "dtype": "F32", "shape": [1], "data_offsets": [0, 1]}})"),
+            parse(
+                R"({"w": {"dtype": "U8", "dtype": "F32", "shape": [1], "data_offsets": [0, 1]}})"),
             {"'dtype'", "more than once"});
     }
     SUBCASE("metadata must be string to string") {
@@ -220,9 +236,10 @@ TEST_CASE("safetensors: file-level checks") {
                           {"/nonexistent/x.safetensors"});
     }
     SUBCASE("a hand-made valid file with unpadded header maps correctly") {
-        const auto path = write_image(
-            "handmade.safetensors",
-            image(R"({"b":{"dtype":"U8","shape":[3],"data_offsets":[0,3]}})", std::string("\x01\x02\xff")));
+        const auto path =
+            write_image("handmade.safetensors",
+                        image(R"({"b":{"dtype":"U8","shape":[3],"data_offsets":[0,3]}})",
+                              std::string("\x01\x02\xff")));
         SafetensorsFile file(path);
         const TensorInfo* info = file.find("b");
         REQUIRE(info);
@@ -255,12 +272,13 @@ TEST_CASE("safetensors: F32, F16 and BF16 round-trips with known values") {
                        {"i16", DType::I16, {1}, raw_bytes<int16_t>({-32768})},
                        {"i8", DType::I8, {2}, raw_bytes<int8_t>({-128, 127})},
                        {"u8", DType::U8, {1}, raw_bytes<uint8_t>({200})},
-                       {"flags", DType::Bool, {3}, raw_bytes<uint8_t>({0, 1, 1})}},
+                       {"flags", DType::Bool, {3}, raw_bytes<uint8_t>({0, 1, 1})},
+                       {"none", DType::F32, {0, 4}, {}}},
                       {{"format", "pt"}, {"who", "attnscope test"}});
 
     SafetensorsFile file(path);
     CHECK(file.header().metadata.at("who") == "attnscope test");
-    CHECK(file.header().tensors.size() == 10);
+    CHECK(file.header().tensors.size() == 11);
     CHECK(file.header().tensors.front().name == "half");
 
     const auto h = read_back(path, "half");
@@ -294,6 +312,7 @@ TEST_CASE("safetensors: F32, F16 and BF16 round-trips with known values") {
     CHECK(read_back(path, "i8") == std::vector<float>{-128.0f, 127.0f});
     CHECK(read_back(path, "u8") == std::vector<float>{200.0f});
     CHECK(read_back(path, "flags") == std::vector<float>{0.0f, 1.0f, 1.0f});
+    CHECK(read_back(path, "none").empty());
 }
 
 TEST_CASE("safetensors: the writer pads the header to 8 bytes and checks sizes") {
@@ -339,7 +358,8 @@ TEST_CASE("safetensors: every real model and fixture file opens") {
         }
     }
 
-    const fs::path llama = test::model_dir("karpathy--tinyllamas--stories260K") / "model.safetensors";
+    const fs::path llama =
+        test::model_dir("karpathy--tinyllamas--stories260K") / "model.safetensors";
     SafetensorsFile file(llama);
     CHECK(file.header().metadata.at("format") == "pt");
     const TensorInfo* embed = file.find("model.embed_tokens.weight");

@@ -1,0 +1,348 @@
+#include "app.h"
+
+#include <cstdio>
+
+#include "gfx/fonts.h"
+#include "gfx/frame_io.h"
+#include "pixel_check.h"
+#include "widgets.h"
+
+namespace attnscope::app {
+
+namespace {
+constexpr size_t k_texel_budget = size_t(4) << 20;  // heatmap texels coloured per frame
+}  // namespace
+
+// [SECTION] Life cycle ----------------------------------------------------------------------------
+
+App::App(const AppArgs& args, std::function<void()> wake)
+    : m_args(args), m_session(make_engine_backend(), SessionConfig{}, std::move(wake)) {
+    AppState& st = m_session.state();
+    m_session.set_options(args.options);
+    if (args.text) st.input.text = *args.text;
+    if (args.pair) {
+        st.input.pair = *args.pair;
+        st.input.use_pair = true;
+    }
+    st.input.n_tokens = args.n_tokens;
+    if (args.view) st.selection.view = *args.view;
+    if (args.heatmap_mode) st.selection.heatmap_mode = *args.heatmap_mode;
+    m_font_scale = args.options.font_scale;
+    m_focus_text = !args.scripted();
+    rescan_models();
+    if (args.model) {
+        m_session.open_model({*args.model, ""});
+    } else if (!args.shape.empty()) {
+        m_session.open_model({{}, args.shape});
+    } else if (const ModelEntry* e = first_usable(m_models)) {
+        m_session.open_model({e->dir, ""});
+    }
+    if (args.scripted())
+        m_pilot.emplace(ScriptConfig{args.frames, args.type_text, args.timeout}, Clock::now());
+}
+
+App::~App() = default;
+
+bool App::init_graphics(std::string* error) {
+    if (!gfx::load_fonts(m_font_scale, false))
+        std::fprintf(stderr, "attnscope: DejaVu Sans not found, using the built-in font\n");
+    ImGui::StyleColorsDark();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 0.0f;
+    style.FrameRounding = 3.0f;
+    style.ChildRounding = 3.0f;
+    style.ItemSpacing = ImVec2(8, 6);
+    m_base_style = style;
+    style.ScaleAllSizes(m_font_scale);
+    if (m_pilot) std::printf("attnscope: renderer %s\n", gfx::renderer_description().c_str());
+    return m_renderer.init(error);
+}
+
+void App::rescan_models() {
+    m_roots = model_search_roots();
+    m_models = find_models(m_roots);
+}
+
+void App::fail(int code, const std::string& message) {
+    std::fprintf(stderr, "attnscope: %s\n", message.c_str());
+    m_exit = true;
+    m_exit_code = code;
+}
+
+// [SECTION] Frame ---------------------------------------------------------------------------------
+
+void App::before_frame() {
+    const float wanted = m_session.state().options.font_scale;
+    if (wanted == m_font_scale) return;
+    m_font_scale = wanted;
+    gfx::load_fonts(m_font_scale, true);
+    ImGui::GetStyle() = m_base_style;
+    ImGui::GetStyle().ScaleAllSizes(m_font_scale);
+}
+
+void App::inject_input() {
+    if (!m_pilot) return;
+    const Clock::time_point now = Clock::now();
+    const std::string key = m_pilot->key_to_type(now);
+    if (key.empty()) return;
+    m_session.state().input.text += key;  // what the sentence box does on a keystroke
+    m_session.text_edited(now);
+}
+
+void App::apply_startup_selection() {
+    const AppState& st = m_session.state();
+    if (m_startup_selection_done || !st.display) return;
+    m_startup_selection_done = true;
+    const DisplayTrace& d = *st.display;
+    Selection& sel = m_session.state().selection;
+    auto check = [&](const std::optional<int>& v, int n, const char* flag, const char* what) {
+        if (!v) return true;
+        if (*v < n) return true;
+        fail(2, std::string(flag) + " " + std::to_string(*v) + " is out of range: the model has " +
+                    std::to_string(n) + " " + what);
+        return false;
+    };
+    if (!check(m_args.layer, d.n_layer, "--layer", "layers") ||
+        !check(m_args.head, d.n_head, "--head", "heads") ||
+        !check(m_args.token, d.n_source_token, "--token", "tokens"))
+        return;
+    if (m_args.layer) sel.layer = *m_args.layer;
+    if (m_args.head) sel.head = *m_args.head;
+    if (m_args.token) sel.token = *m_args.token;
+}
+
+void App::frame() {
+    const Clock::time_point now = Clock::now();
+    AppState& st = m_session.state();
+    st.selection.begin_frame();
+    m_session.update(now);
+    apply_startup_selection();
+    m_probes.clear();
+
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->WorkPos);
+    ImGui::SetNextWindowSize(vp->WorkSize);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
+                                   ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("attnscope", nullptr, flags);
+    draw_menu_bar();
+    if (st.error) {
+        switch (m_error_panel_view.draw(*st.error)) {
+            case ErrorAction::Dismiss: m_session.dismiss_error(); break;
+            case ErrorAction::Truncate:
+                m_session.dismiss_error();
+                st.input.truncate = true;
+                m_session.run_now(now);
+                break;
+            case ErrorAction::None: break;
+        }
+    }
+    if (!st.model) {
+        if (m_welcome_view.draw(m_roots, m_models, st.loading.active)) m_model_picker_view.open();
+        if (st.loading.active) ImGui::ProgressBar(st.loading.progress, ImVec2(-1, 0));
+    } else {
+        if (m_sentence_view.draw(st.input, st.model.get(), st.running, m_focus_text)) {
+            st.input.truncate = false;
+            m_session.text_edited(now);
+        }
+        m_focus_text = false;
+        if (st.display)
+            m_token_strip_view.draw(*st.display, st.options, st.selection,
+                                    ImGui::GetTextLineHeight() * 5.5f);
+        const float sidebar_w = 300.0f * m_font_scale;
+        ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, 0), true);
+        draw_sidebar(sidebar_w);
+        ImGui::EndChild();
+        ImGui::SameLine();
+        draw_views();
+    }
+    bool rescan = false;
+    if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan)) m_session.open_model(*chosen);
+    if (rescan) rescan_models();
+    if (auto request = m_export_view.draw()) m_export_request = request;
+    ImGui::End();
+}
+
+void App::draw_menu_bar() {
+    AppState& st = m_session.state();
+    if (!ImGui::BeginMenuBar()) return;
+    if (ImGui::BeginMenu("Model")) {
+        if (ImGui::MenuItem("Open model...")) m_model_picker_view.open();
+        if (ImGui::MenuItem("Rescan model folders")) rescan_models();
+        ImGui::Separator();
+        for (const ModelEntry& e : m_models)
+            if (e.usable && ImGui::MenuItem(e.name.c_str())) m_session.open_model({e.dir, ""});
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        for (int v = 0; v < k_view_count; ++v)
+            if (ImGui::MenuItem(view_title(ViewKind(v)), nullptr, st.selection.view == ViewKind(v)))
+                st.selection.view = ViewKind(v);
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Export")) {
+        if (ImGui::MenuItem("View as PNG...", nullptr, false, st.display != nullptr))
+            m_export_view.open(std::string("attnscope-") + view_name(st.selection.view) + ".png");
+        ImGui::EndMenu();
+    }
+    if (st.display) {
+        const DisplayTrace& d = *st.display;
+        ImGui::TextDisabled("  %d tokens shown of %d  |  layer %s, head %s  |  run %.0f ms%s",
+                            d.n_token, d.n_source_token, d.layer_labels[size_t(st.selection.layer)].c_str(),
+                            d.head_labels[size_t(st.selection.head)].c_str(),
+                            m_session.stats().last_run_seconds * 1000.0, st.running ? "  |  running..." : "");
+    }
+    if (!m_status.empty()) ImGui::TextDisabled("  %s", m_status.c_str());
+    ImGui::EndMenuBar();
+}
+
+void App::draw_sidebar(float width) {
+    AppState& st = m_session.state();
+    if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen))
+        if (m_model_panel_view.draw(st)) m_model_picker_view.open();
+    if (st.trace && ImGui::CollapsingHeader("Prediction", ImGuiTreeNodeFlags_DefaultOpen))
+        m_prediction_view.draw(*st.trace, *st.model);
+    if (ImGui::CollapsingHeader("Display options", ImGuiTreeNodeFlags_DefaultOpen)) {
+        DisplayOptions options = st.options;
+        if (m_options_view.draw(options)) m_session.set_options(options);
+    }
+    if (st.display && st.selection.active_token() >= 0 &&
+        st.selection.active_token() < st.display->n_source_token) {
+        const int t = st.selection.active_token();
+        const int shown = st.display->display_index[size_t(t)];
+        ImGui::Separator();
+        ImGui::Text("Token %d: '%s'", t, shown >= 0 ? st.display->labels[size_t(shown)].c_str() : "(hidden)");
+    }
+    (void)width;
+}
+
+void App::draw_views() {
+    AppState& st = m_session.state();
+    ImGui::BeginChild("##views", ImVec2(0, 0), false);
+    if (!st.display) {
+        ImGui::TextDisabled(st.running || st.loading.active ? "Running the model..."
+                                                           : "Type a sentence to see its attention.");
+        ImGui::EndChild();
+        return;
+    }
+    const bool forcing = st.selection.view != m_tab_view;
+    if (ImGui::BeginTabBar("##viewtabs")) {
+        for (int i = 0; i < k_view_count; ++i) {
+            const ViewKind v = ViewKind(i);
+            const ImGuiTabItemFlags f = forcing && v == st.selection.view ? ImGuiTabItemFlags_SetSelected : 0;
+            if (!ImGui::BeginTabItem(view_title(v), nullptr, f)) continue;
+            if (!forcing) st.selection.view = v;
+            m_tab_view = v;
+            draw_view(v);
+            ImGui::EndTabItem();
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+}
+
+void App::draw_view(ViewKind view) {
+    AppState& st = m_session.state();
+    m_view_min = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    m_view_max = ImVec2(m_view_min.x + avail.x, m_view_min.y + avail.y);
+    std::vector<PixelProbe>* probes = m_args.check_pixels ? &m_probes : nullptr;
+    switch (view) {
+        case ViewKind::Grid:
+            m_head_textures.set_source(st.display, st.options);
+            m_head_textures.update(m_renderer, k_texel_budget);
+            m_grid_view.draw(*st.display, m_head_textures, st.selection, probes);
+            break;
+        case ViewKind::Heatmap:
+            m_heatmap_view.draw(st.display, st.options, m_renderer, st.selection, probes);
+            break;
+        case ViewKind::HeadView: m_head_view.draw(*st.display, st.selection); break;
+    }
+}
+
+// [SECTION] Scripted runs and captures --------------------------------------------------------------
+
+bool App::settled() const {
+    const AppState& st = m_session.state();
+    if (!m_session.idle() || m_font_scale != st.options.font_scale) return false;
+    if (!st.model || !st.display) return true;
+    if (!m_startup_selection_done || m_tab_view != st.selection.view) return false;
+    switch (st.selection.view) {
+        case ViewKind::Grid:
+            return m_head_textures.display() == st.display.get() && m_head_textures.complete();
+        case ViewKind::Heatmap: return m_heatmap_view.up_to_date();
+        case ViewKind::HeadView: return true;
+    }
+    return true;
+}
+
+double App::idle_wait_seconds() const {
+    if (m_pilot || !m_session.idle() || !m_head_textures.complete()) return 0.0;
+    return 0.25;
+}
+
+void App::after_render(int width, int height) {
+    if (m_export_request) {
+        gfx::Image img = gfx::render_region(ImGui::GetDrawData(), m_view_min, m_view_max,
+                                            m_export_request->scale, clear_color());
+        std::string error;
+        m_status = gfx::write_png(m_export_request->path, img, &error)
+                       ? "saved " + m_export_request->path + " (" + std::to_string(img.width) + "x" +
+                             std::to_string(img.height) + ")"
+                       : error;
+        m_export_request.reset();
+    }
+    if (!m_pilot || m_exit) return;
+    if (m_args.print_frame_times) gfx::finish();
+    const FrameOutcome outcome = m_pilot->end_frame(settled(), Clock::now());
+    if (outcome.capture) capture(width, height);
+    if (outcome.exit) m_exit = true;
+}
+
+void App::capture(int width, int height) {
+    const AppState& st = m_session.state();
+    if (m_pilot->phase() == AutoPilot::Phase::TimedOut) {
+        fail(4, "not settled after " + std::to_string(int(m_args.timeout)) +
+                    " s (model loading or running too slowly?)");
+    }
+    if (st.error) std::fprintf(stderr, "attnscope: error panel: %s: %s\n", st.error->title.c_str(),
+                               st.error->detail.c_str());
+    if (st.display)
+        std::printf("attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s\n",
+                    st.model->name.c_str(), st.display->n_source_token, st.display->n_token,
+                    st.display->n_layer, st.display->n_head, view_name(st.selection.view));
+    const std::string gl_errors = gfx::take_gl_errors();
+    if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
+
+    gfx::Image screen = gfx::read_back_buffer(width, height);
+    std::string error;
+    if (!m_args.screenshot.empty() && !gfx::write_png(m_args.screenshot, screen, &error))
+        fail(5, error);
+    if (m_args.check_pixels) {
+        const PixelCheckResult r = check_pixels(m_probes, screen.rgba.data(), width, height, 6);
+        std::printf("attnscope: pixel check: %d cells compared, %d failed, max channel diff %d/255\n",
+                    r.compared, r.failed, r.max_diff);
+        if (!r.ok())
+            fail(3, r.compared == 0 ? "pixel check: no heatmap cells large enough to compare"
+                                    : "pixel check failed: " + r.first_failure);
+    }
+    if (!m_args.export_path.empty()) {
+        gfx::Image img = gfx::render_region(ImGui::GetDrawData(), m_view_min, m_view_max,
+                                            m_args.export_scale, clear_color());
+        if (!gfx::write_png(m_args.export_path, img, &error)) fail(5, error);
+        std::printf("attnscope: exported %s view %dx%d to %s\n", view_name(st.selection.view),
+                    img.width, img.height, m_args.export_path.c_str());
+    }
+    if (m_args.print_frame_times) {
+        const std::vector<double>& f = m_pilot->frame_ms();
+        for (size_t i = 0; i < f.size(); ++i) std::printf("frame %zu: %.3f ms\n", i, f[i]);
+        std::printf("attnscope: frame time: %s\n", summarize_ms(f).c_str());
+    }
+    if (!m_pilot->latency_ms().empty())
+        std::printf("attnscope: keystroke-to-screen latency: %s\n",
+                    summarize_ms(m_pilot->latency_ms()).c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace attnscope::app

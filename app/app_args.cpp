@@ -1,0 +1,179 @@
+#include "app_args.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "backend.h"
+
+namespace attnscope::app {
+
+namespace {
+
+bool parse_int(const std::string& s, int lo, int hi, int* out) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+bool parse_float(const std::string& s, float lo, float hi, float* out) {
+    char* end = nullptr;
+    float v = std::strtof(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !(v >= lo && v <= hi)) return false;
+    *out = v;
+    return true;
+}
+
+bool takes_value(const std::string& flag) {
+    static const char* const k_flags[] = {
+        "--model", "--shape", "--text", "--pair", "--n-tokens", "--view", "--layer", "--head",
+        "--token", "--mode", "--colormap", "--scale", "--font-scale", "--size", "--frames",
+        "--screenshot", "--export", "--export-scale", "--type", "--timeout"};
+    for (const char* f : k_flags)
+        if (flag == f) return true;
+    return false;
+}
+
+}  // namespace
+
+const char* app_usage() {
+    return R"(usage: attnscope [options]
+       attnscope tokenize|dump|predict|info|bench ...   (command-line tool; see --help there)
+
+Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face cache
+(~/.cache/huggingface/hub) unless told otherwise.
+
+  --model DIR          open this Hugging Face model folder
+  --shape NAME         random weights of a known shape instead (gpt2-small; benchmarks)
+  --text TEXT          the sentence (default: an example sentence)
+  --pair TEXT          a second sentence (BERT-style sentence pairs)
+  --n-tokens N         repeat the text's tokens to exactly N tokens (benchmarks)
+  --view VIEW          grid | heatmap | headview
+  --layer L --head H   select a head (0-based)
+  --token I            select a token (0-based index into the model's tokens)
+  --mode MODE          heatmap contents: head | mean | diff
+  --hide-special       hide [CLS], [SEP], BOS... and renormalise the rows
+  --one-based          label layers and heads from 1
+  --colormap NAME      viridis | magma | rdbu
+  --scale SCALE        unit (0..1) | max (0..largest weight of each head)
+  --font-scale S       text size multiplier (0.5 .. 3)
+  --size WxH           window size (default 1280x800)
+  --frames N           scripted run: once the model and text are shown, render N frames, exit
+  --screenshot FILE    with --frames: save the last frame as PNG
+  --export FILE        with --frames: save the view in front as PNG
+  --export-scale S     scale of --export (default 1 = on-screen size)
+  --check-pixels       with --frames: check heatmap pixels against the colour map (exit 3 if not)
+  --print-frame-times  with --frames: print each frame's time and a summary
+  --type TEXT          with --frames: type TEXT one key at a time, report keystroke-to-grid latency
+  --timeout SECONDS    with --frames: give up (exit 4) if not settled by then (default 120)
+  --help, --version
+)";
+}
+
+bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string* error) {
+    AppArgs a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        auto value = [&](std::string* v) {
+            if (i + 1 >= argc) {
+                *error = flag + " needs a value";
+                return false;
+            }
+            *v = argv[++i];
+            return true;
+        };
+        auto bad = [&](const std::string& v, const char* expected) {
+            *error = "bad value '" + v + "' for " + flag + " (expected " + expected + ")";
+            return false;
+        };
+        std::string v;
+        if (flag == "--help" || flag == "-h") {
+            a.help = true;
+        } else if (flag == "--version") {
+            a.version = true;
+        } else if (flag == "--hide-special") {
+            a.options.hide_special = true;
+        } else if (flag == "--one-based") {
+            a.options.one_based = true;
+        } else if (flag == "--check-pixels") {
+            a.check_pixels = true;
+        } else if (flag == "--print-frame-times") {
+            a.print_frame_times = true;
+        } else if (!takes_value(flag)) {
+            *error = (flag.starts_with("-") ? "unknown option " : "unexpected argument ") + flag +
+                     " (see --help)";
+            return false;
+        } else if (!value(&v)) {
+            return false;
+        } else if (flag == "--model") {
+            a.model = v;
+        } else if (flag == "--shape") {
+            if (!is_known_shape(v)) return bad(v, known_shapes());
+            a.shape = v;
+        } else if (flag == "--text") {
+            a.text = v;
+        } else if (flag == "--pair") {
+            a.pair = v;
+        } else if (flag == "--n-tokens") {
+            if (!parse_int(v, 1, 1 << 16, &a.n_tokens)) return bad(v, "a token count");
+        } else if (flag == "--view") {
+            ViewKind k;
+            if (!parse_view(v, &k)) return bad(v, "grid, heatmap or headview");
+            a.view = k;
+        } else if (flag == "--layer" || flag == "--head" || flag == "--token") {
+            int n = 0;
+            if (!parse_int(v, 0, 1 << 20, &n)) return bad(v, "an index >= 0");
+            (flag == "--layer" ? a.layer : flag == "--head" ? a.head : a.token) = n;
+        } else if (flag == "--mode") {
+            HeatmapMode m;
+            if (!parse_heatmap_mode(v, &m)) return bad(v, "head, mean or diff");
+            a.heatmap_mode = m;
+        } else if (flag == "--colormap") {
+            if (!parse_colormap(v, &a.options.colormap)) return bad(v, "viridis, magma or rdbu");
+        } else if (flag == "--scale") {
+            if (v == "unit") {
+                a.options.scale = ValueScale::Unit;
+            } else if (v == "max") {
+                a.options.scale = ValueScale::HeadMax;
+            } else {
+                return bad(v, "unit or max");
+            }
+        } else if (flag == "--font-scale") {
+            if (!parse_float(v, 0.5f, 3.0f, &a.options.font_scale)) return bad(v, "0.5 .. 3");
+        } else if (flag == "--size") {
+            auto x = v.find('x');
+            if (x == std::string::npos || !parse_int(v.substr(0, x), 320, 8192, &a.width) ||
+                !parse_int(v.substr(x + 1), 240, 8192, &a.height))
+                return bad(v, "WxH, e.g. 1280x800");
+        } else if (flag == "--frames") {
+            if (!parse_int(v, 1, 1000000, &a.frames)) return bad(v, "a frame count >= 1");
+        } else if (flag == "--screenshot") {
+            a.screenshot = v;
+        } else if (flag == "--export") {
+            a.export_path = v;
+        } else if (flag == "--export-scale") {
+            if (!parse_float(v, 0.25f, 8.0f, &a.export_scale)) return bad(v, "0.25 .. 8");
+        } else if (flag == "--type") {
+            a.type_text = v;
+        } else if (flag == "--timeout") {
+            float t = 0;
+            if (!parse_float(v, 1.0f, 3600.0f, &t)) return bad(v, "seconds");
+            a.timeout = t;
+        }
+    }
+    if (a.model && !a.shape.empty()) {
+        *error = "--model and --shape cannot be used together";
+        return false;
+    }
+    const bool needs_frames = !a.screenshot.empty() || !a.export_path.empty() || a.check_pixels ||
+                              a.print_frame_times || !a.type_text.empty();
+    if (needs_frames && a.frames == 0) {
+        *error = "--screenshot, --export, --check-pixels, --print-frame-times and --type need --frames N";
+        return false;
+    }
+    *out = std::move(a);
+    return true;
+}
+
+}  // namespace attnscope::app

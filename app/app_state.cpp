@@ -1,0 +1,62 @@
+#include "app_state.h"
+
+#include <algorithm>
+
+namespace attnscope::app {
+
+const char* view_name(ViewKind view) {
+    switch (view) {
+        case ViewKind::Grid: return "grid";
+        case ViewKind::Heatmap: return "heatmap";
+        case ViewKind::HeadView: return "headview";
+    }
+    return "?";
+}
+
+const char* view_title(ViewKind view) {
+    switch (view) {
+        case ViewKind::Grid: return "Model grid";
+        case ViewKind::Heatmap: return "Heatmap";
+        case ViewKind::HeadView: return "Head view";
+    }
+    return "?";
+}
+
+bool parse_view(const std::string& name, ViewKind* out) {
+    for (int i = 0; i < k_view_count; ++i) {
+        if (name == view_name(ViewKind(i))) {
+            *out = ViewKind(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+const char* heatmap_mode_name(HeatmapMode mode) {
+    switch (mode) {
+        case HeatmapMode::Head: return "head";
+        case HeatmapMode::LayerMean: return "mean";
+        case HeatmapMode::Difference: return "diff";
+    }
+    return "?";
+}
+
+bool parse_heatmap_mode(const std::string& name, HeatmapMode* out) {
+    for (HeatmapMode m : {HeatmapMode::Head, HeatmapMode::LayerMean, HeatmapMode::Difference}) {
+        if (name == heatmap_mode_name(m)) {
+            *out = m;
+            return true;
+        }
+    }
+    return false;
+}
+
+void clamp_selection(Selection& s, int n_layer, int n_head, int n_token) {
+    s.layer = std::clamp(s.layer, 0, std::max(0, n_layer - 1));
+    s.head = std::clamp(s.head, 0, std::max(0, n_head - 1));
+    if (s.token >= n_token) s.token = n_token > 0 ? n_token - 1 : -1;
+    if (s.hovered >= n_token) s.hovered = -1;
+    if (s.hover_next >= n_token) s.hover_next = -1;
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,92 @@
+#include "autopilot.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+namespace attnscope::app {
+
+namespace {
+
+double ms_between(AutoPilot::Clock::time_point a, AutoPilot::Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Length of the UTF-8 character starting with byte c.
+size_t utf8_length(unsigned char c) {
+    if (c >= 0xF0) return 4;
+    if (c >= 0xE0) return 3;
+    if (c >= 0xC0) return 2;
+    return 1;
+}
+
+}  // namespace
+
+AutoPilot::AutoPilot(ScriptConfig config, Clock::time_point start)
+    : m_config(std::move(config)), m_phase_start(start), m_last_frame_end(start) {}
+
+std::string AutoPilot::key_to_type(Clock::time_point now) {
+    if (m_phase != Phase::Typing || m_key_pending || m_typed >= m_config.type_text.size()) return {};
+    const size_t n = std::min(utf8_length(static_cast<unsigned char>(m_config.type_text[m_typed])),
+                              m_config.type_text.size() - m_typed);
+    std::string key = m_config.type_text.substr(m_typed, n);
+    m_typed += n;
+    m_key_pending = true;
+    m_key_time = now;
+    return key;
+}
+
+FrameOutcome AutoPilot::end_frame(bool settled, Clock::time_point now) {
+    FrameOutcome out;
+    const double frame = ms_between(m_last_frame_end, now);
+    m_last_frame_end = now;
+    switch (m_phase) {
+        case Phase::Settling:
+        case Phase::Typing:
+            if (m_phase == Phase::Typing && m_key_pending && settled) {
+                m_latency_ms.push_back(ms_between(m_key_time, now));
+                m_key_pending = false;
+                m_phase_start = now;
+            }
+            if (settled && !m_key_pending) {
+                if (m_phase == Phase::Settling && !m_config.type_text.empty()) {
+                    m_phase = Phase::Typing;
+                } else if (m_typed >= m_config.type_text.size()) {
+                    m_phase = Phase::Rendering;
+                }
+                m_phase_start = now;
+            } else if (ms_between(m_phase_start, now) > m_config.timeout * 1000.0) {
+                m_phase = Phase::TimedOut;
+                out.capture = true;
+                out.exit = true;
+            }
+            break;
+        case Phase::Rendering:
+            m_frame_ms.push_back(frame);
+            if (++m_rendered >= m_config.frames) {
+                m_phase = Phase::Done;
+                out.capture = true;
+                out.exit = true;
+            }
+            break;
+        case Phase::Done:
+        case Phase::TimedOut:
+            out.exit = true;
+            break;
+    }
+    return out;
+}
+
+std::string summarize_ms(const std::vector<double>& samples) {
+    if (samples.empty()) return "no samples";
+    std::vector<double> s = samples;
+    std::sort(s.begin(), s.end());
+    const double mean = std::accumulate(s.begin(), s.end(), 0.0) / double(s.size());
+    auto pct = [&](double p) { return s[std::min(s.size() - 1, size_t(p * double(s.size() - 1) + 0.5))]; };
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "mean %.2f ms, median %.2f, p95 %.2f, max %.2f (n = %zu)", mean,
+                  pct(0.5), pct(0.95), s.back(), s.size());
+    return buf;
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,56 @@
+// Finding model folders: ATTNSCOPE_MODELS, ./models and the Hugging Face cache
+// (~/.cache/huggingface/hub/models--*/snapshots/*). Reads only directory listings and config.json;
+// never loads weights. Pure filesystem code, no UI.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace attnscope::app {
+
+// A folder that may hold models.
+struct SearchRoot {
+    std::filesystem::path dir;
+    std::string origin;     // "ATTNSCOPE_MODELS", "./models", "Hugging Face cache"
+    bool hf_cache = false;  // laid out as models--org--name/snapshots/<revision>/
+};
+
+// One candidate model folder.
+struct ModelEntry {
+    std::filesystem::path dir;
+    std::string name;          // folder name; "org/name" for the Hugging Face cache
+    std::string origin;        // the SearchRoot it came from
+    bool usable = false;       // config.json and model.safetensors (or its shard index) present
+    std::string problem;       // why not usable ("no model.safetensors", ...)
+    std::string model_type;    // config.json's model_type ("" if unreadable)
+    int n_layer = 0, n_head = 0;
+    uint64_t weight_bytes = 0; // size of the safetensors file(s)
+};
+
+// The roots in search order: $ATTNSCOPE_MODELS (a folder of models, or one model folder),
+// ./models, then the Hugging Face hub cache ($HF_HUB_CACHE, $HF_HOME/hub or
+// ~/.cache/huggingface/hub). Roots that do not exist are left out.
+std::vector<SearchRoot> model_search_roots();
+
+// Every model-like folder (one with config.json) under the roots, in root order and by name
+// within a root; duplicates (the same folder through two roots) are listed once.
+std::vector<ModelEntry> find_models(const std::vector<SearchRoot>& roots);
+
+// Describes one folder (used for the roots' children and for a folder the user picks).
+ModelEntry inspect_entry(const std::filesystem::path& dir, const std::string& origin);
+
+// The first usable entry, or nullptr.
+const ModelEntry* first_usable(const std::vector<ModelEntry>& entries);
+
+// A folder with GPT-2's tokenizer files (vocab.json + merges.txt) whose config says gpt2, for
+// models made from random weights; empty if none.
+std::filesystem::path find_gpt2_tokenizer(const std::vector<SearchRoot>& roots);
+
+// "1.2 MB", "498 MB", "1.4 GB".
+std::string format_bytes(uint64_t bytes);
+// "124M", "1.2B", "260K".
+std::string format_count(int64_t count);
+
+}  // namespace attnscope::app

@@ -1,0 +1,162 @@
+#include "session.h"
+
+namespace attnscope::app {
+
+Session::Session(std::unique_ptr<Backend> backend, SessionConfig config,
+                 std::function<void()> notify)
+    : m_backend(std::move(backend)), m_config(config), m_loader(notify), m_runner(notify) {}
+
+Session::~Session() = default;
+
+void Session::open_model(const ModelSource& source) {
+    const uint64_t gen = ++m_generation;
+    m_latest_load = gen;
+    m_state.loading = {true, source.describe(), 0.0f};
+    std::shared_ptr<Backend> backend = m_backend;
+    m_loader.submit({JobKind::Load, gen, [backend, source](std::atomic<float>& progress) {
+                         LoadedModel m = backend->load(source, [&](float p) { progress = p; });
+                         return JobOutput(std::make_shared<const LoadedModel>(std::move(m)));
+                     }});
+}
+
+void Session::text_edited(Clock::time_point now) { m_pending_edit = now; }
+
+void Session::run_now(Clock::time_point now) {
+    m_pending_edit.reset();
+    submit_run(now);
+}
+
+void Session::set_options(const DisplayOptions& options) {
+    const bool recompute = options.needs_recompute(m_state.options);
+    m_state.options = options;
+    if (!recompute) return;
+    ++m_options_generation;
+    submit_display();
+}
+
+bool Session::update(Clock::time_point now) {
+    bool changed = false;
+    for (JobResult& r : m_loader.take_results()) changed |= apply(std::move(r));
+    for (JobResult& r : m_runner.take_results()) changed |= apply(std::move(r));
+    if (m_pending_edit && now - *m_pending_edit >= m_config.debounce) {
+        const Clock::time_point edit = *m_pending_edit;
+        m_pending_edit.reset();
+        submit_run(edit);
+    }
+    m_state.loading.active = m_loader.busy();
+    m_state.loading.progress = m_loader.progress();
+    m_state.running = m_runner.busy() || m_pending_edit.has_value();
+    return changed;
+}
+
+bool Session::idle() const {
+    return !m_pending_edit && !m_loader.busy() && !m_runner.busy();
+}
+
+void Session::submit_run(Clock::time_point edit_time) {
+    if (!m_state.model) return;  // runs once a model is loaded
+    const RunRequest request = m_state.input;
+    if (request.text.empty() && (!request.use_pair || request.pair.empty())) return;
+    const uint64_t gen = ++m_generation;
+    m_latest_run = gen;
+    m_pending_runs[gen] = {m_state.model, m_options_generation, edit_time};
+    ++m_stats.runs_submitted;
+    std::shared_ptr<Backend> backend = m_backend;
+    std::shared_ptr<const LoadedModel> model = m_state.model;
+    const DisplayOptions options = m_state.options;
+    m_runner.submit({JobKind::Run, gen, [backend, model, request, options](std::atomic<float>&) {
+                         auto trace = std::make_shared<const AttentionTrace>(
+                             backend->run(*model, request));
+                         auto display =
+                             std::make_shared<const DisplayTrace>(make_display_trace(*trace, options));
+                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
+                     }});
+    m_state.running = true;
+}
+
+void Session::submit_display() {
+    if (!m_state.trace) return;
+    ++m_stats.display_jobs;
+    std::shared_ptr<const AttentionTrace> trace = m_state.trace;
+    const DisplayOptions options = m_state.options;
+    m_runner.submit({JobKind::Display, m_options_generation,
+                     [trace, options](std::atomic<float>&) {
+                         auto display = std::make_shared<const DisplayTrace>(
+                             make_display_trace(*trace, options));
+                         return JobOutput(TraceOutput{trace, std::move(display)});
+                     }});
+}
+
+bool Session::apply(JobResult&& result) {
+    switch (result.kind) {
+        case JobKind::Load: return apply_load(std::move(result));
+        case JobKind::Run: return apply_run(std::move(result));
+        case JobKind::Display: return apply_display(std::move(result));
+    }
+    return false;
+}
+
+bool Session::apply_load(JobResult&& r) {
+    if (r.generation != m_latest_load) return false;  // a newer load was asked for
+    m_state.loading = {};
+    if (r.error) {
+        m_state.error = r.error;
+        return false;
+    }
+    m_state.model = std::get<std::shared_ptr<const LoadedModel>>(r.output);
+    if (m_state.error && m_state.error->kind == ErrorKind::Load) m_state.error.reset();
+    if (m_state.input.text.empty()) m_state.input.text = m_state.model->default_text;
+    if (!m_state.model->accepts_pair) m_state.input.use_pair = false;
+    run_now();
+    return true;
+}
+
+bool Session::apply_run(JobResult&& r) {
+    auto it = m_pending_runs.find(r.generation);
+    if (it == m_pending_runs.end()) return false;
+    const PendingRun pending = it->second;
+    // Requests up to this one are answered (or were replaced in the queue and never ran).
+    m_pending_runs.erase(m_pending_runs.begin(), std::next(it));
+
+    if (r.error) {
+        // Only the newest request's failure matters; an older one was already superseded.
+        if (r.generation >= m_latest_run) m_state.error = r.error;
+        return false;
+    }
+    if (r.generation <= m_state.trace_generation || pending.model != m_state.model) {
+        ++m_stats.stale_dropped;
+        return false;
+    }
+    TraceOutput& out = std::get<TraceOutput>(r.output);
+    m_state.trace = std::move(out.trace);
+    m_state.display = std::move(out.display);
+    m_state.trace_generation = r.generation;
+    m_shown_edit_time = pending.edit_time;
+    m_stats.last_run_seconds = r.seconds;
+    ++m_stats.runs_shown;
+    const DisplayTrace& d = *m_state.display;
+    clamp_selection(m_state.selection, d.n_layer, d.n_head, d.n_source_token);
+    if (m_state.error && (m_state.error->kind == ErrorKind::Input ||
+                          m_state.error->kind == ErrorKind::TooLong ||
+                          m_state.error->kind == ErrorKind::Other))
+        m_state.error.reset();
+    // Options changed while this ran: its view model is out of date; recompute it.
+    if (pending.options_generation != m_options_generation) submit_display();
+    return true;
+}
+
+bool Session::apply_display(JobResult&& r) {
+    if (r.error) {
+        m_state.error = r.error;
+        return false;
+    }
+    TraceOutput& out = std::get<TraceOutput>(r.output);
+    if (out.trace != m_state.trace || r.generation != m_options_generation) {
+        ++m_stats.stale_dropped;
+        return false;
+    }
+    m_state.display = std::move(out.display);
+    return true;
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,102 @@
+// The session: the interaction logic between the UI and the engine, with no window and no GL.
+//
+// - Loading and forward passes run on two worker threads (a slow load never delays typing on the
+//   current model); the UI thread only submits jobs and applies results in update().
+// - Typing is debounced: a run starts once the text has been still for `debounce`.
+// - Every request gets a generation number. A result older than the trace on screen, or made with
+//   a model that is no longer current, is dropped: a stale result never replaces a newer one.
+// - A failed job leaves everything the user had in place and sets AppState::error.
+//
+// Thread-safety: all methods are for the UI thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "app_state.h"
+#include "backend.h"
+#include "worker.h"
+
+namespace attnscope::app {
+
+using Clock = std::chrono::steady_clock;
+
+struct SessionConfig {
+    std::chrono::milliseconds debounce{25};  // pause after the last keystroke before a run
+};
+
+class Session {
+public:
+    // `notify` is called from worker threads when a result is ready (wake the event loop).
+    explicit Session(std::unique_ptr<Backend> backend, SessionConfig config = {},
+                     std::function<void()> notify = {});
+    ~Session();
+
+    const AppState& state() const { return m_state; }
+    // Views may edit state().input (then call text_edited) and state().selection directly.
+    AppState& state() { return m_state; }
+
+    // Starts loading a model; the current one stays usable until the new one is ready.
+    void open_model(const ModelSource& source);
+    // The text boxes changed at `now`; a run starts after the debounce pause.
+    void text_edited(Clock::time_point now);
+    // Runs the current input now (after a model loads, on Enter, on retry).
+    void run_now(Clock::time_point now = Clock::now());
+    // New display options; recomputes the view model off the UI thread when needed.
+    void set_options(const DisplayOptions& options);
+    void dismiss_error() { m_state.error.reset(); }
+
+    // Once per frame: applies finished jobs, starts a debounced run. Returns true if the model,
+    // trace or display changed.
+    bool update(Clock::time_point now);
+
+    // Nothing pending: no debounce running, no job queued or running, no result waiting.
+    bool idle() const;
+
+    struct Stats {
+        int runs_submitted = 0;
+        int runs_shown = 0;
+        int stale_dropped = 0;  // results dropped because a newer one was shown or the model changed
+        int display_jobs = 0;
+        double last_run_seconds = 0;
+    };
+    const Stats& stats() const { return m_stats; }
+    // When the edit behind the trace on screen happened (keystroke-to-screen latency).
+    std::optional<Clock::time_point> shown_edit_time() const { return m_shown_edit_time; }
+
+private:
+    struct PendingRun {
+        std::shared_ptr<const LoadedModel> model;
+        uint64_t options_generation = 0;
+        Clock::time_point edit_time;
+    };
+
+    void submit_run(Clock::time_point edit_time);
+    void submit_display();
+    bool apply(JobResult&& result);
+    bool apply_load(JobResult&& result);
+    bool apply_run(JobResult&& result);
+    bool apply_display(JobResult&& result);
+
+    std::shared_ptr<Backend> m_backend;
+    SessionConfig m_config;
+    AppState m_state;
+    Stats m_stats;
+
+    uint64_t m_generation = 0;          // counter shared by all requests
+    uint64_t m_latest_load = 0;         // generation of the newest load request
+    uint64_t m_latest_run = 0;          // generation of the newest run request
+    uint64_t m_options_generation = 0;  // bumped when options need a new DisplayTrace
+    std::map<uint64_t, PendingRun> m_pending_runs;
+    std::optional<Clock::time_point> m_pending_edit;  // an edit waiting for the debounce
+    std::optional<Clock::time_point> m_shown_edit_time;
+
+    // Last: destroyed first, so no job outlives the members it reads.
+    Worker m_loader;
+    Worker m_runner;
+};
+
+}  // namespace attnscope::app

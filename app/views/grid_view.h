@@ -1,0 +1,20 @@
+// The model grid: every layer x head as a thumbnail at once (144 for GPT-2 small / BERT base),
+// drawn from one texture per head (gfx::HeadTextures), never one rectangle per cell. Click a head
+// to open it in the heatmap view.
+#pragma once
+
+#include <vector>
+
+#include "../app_state.h"
+#include "../gfx/head_textures.h"
+
+namespace attnscope::app {
+
+class GridView {
+public:
+    // `probes`: when not null, receives cells to check against the colour map.
+    void draw(const DisplayTrace& display, const gfx::HeadTextures& textures,
+              Selection& selection, std::vector<PixelProbe>* probes);
+};
+
+}  // namespace attnscope::app

@@ -1,0 +1,56 @@
+#include "welcome_view.h"
+
+#include <filesystem>
+#include <imgui.h>
+
+#include "../widgets.h"
+
+namespace attnscope::app {
+
+bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
+                       bool loading) {
+    bool open = false;
+    const float width = std::min(ImGui::GetContentRegionAvail().x, 760.0f);
+    ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (ImGui::GetContentRegionAvail().x - width) * 0.5f);
+    ImGui::BeginChild("##welcome", ImVec2(width, 0), false);
+    ImGui::Dummy(ImVec2(0, 20));
+    ImGui::TextUnformatted("attnscope shows how a transformer pays attention, live as you type.");
+    ImGui::Dummy(ImVec2(0, 8));
+    if (loading) {
+        ImGui::TextUnformatted("Loading a model...");
+        ImGui::EndChild();
+        return false;
+    }
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No model found.");
+    ImGui::Dummy(ImVec2(0, 6));
+    ImGui::TextWrapped(
+        "attnscope opens Hugging Face model folders (config.json, model.safetensors and the "
+        "tokenizer files) of GPT-2, BERT, DistilBERT, RoBERTa and Llama models.");
+    ImGui::Dummy(ImVec2(0, 6));
+    ImGui::TextUnformatted("Put a model folder in one of these places:");
+    std::error_code ec;
+    ImGui::BulletText("./models/<name>/  (next to where you start attnscope: %s/models)",
+                      std::filesystem::current_path(ec).string().c_str());
+    ImGui::BulletText("a folder named by the environment variable ATTNSCOPE_MODELS");
+    ImGui::BulletText("the Hugging Face cache, ~/.cache/huggingface/hub (huggingface-cli download)");
+    ImGui::Dummy(ImVec2(0, 6));
+    ImGui::TextUnformatted("To download GPT-2 small (500 MB), for example:");
+    ImGui::Indent();
+    ImGui::TextDisabled("huggingface-cli download openai-community/gpt2 --local-dir models/gpt2");
+    ImGui::TextDisabled("or: git lfs install && git clone https://huggingface.co/openai-community/gpt2 models/gpt2");
+    ImGui::Unindent();
+    ImGui::Dummy(ImVec2(0, 10));
+    if (ImGui::Button("Open a model folder...")) open = true;
+    ImGui::Dummy(ImVec2(0, 10));
+    if (!roots.empty()) {
+        ImGui::TextDisabled("Searched:");
+        for (const SearchRoot& r : roots) ImGui::BulletText("%s (%s)", r.dir.string().c_str(), r.origin.c_str());
+    }
+    for (const ModelEntry& e : entries) {
+        if (!e.usable) ImGui::BulletText("%s: %s", e.name.c_str(), e.problem.c_str());
+    }
+    ImGui::EndChild();
+    return open;
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,18 @@
+// The screen shown when no model is loaded: where to put a model folder, how to download one,
+// which folders were searched.
+#pragma once
+
+#include <vector>
+
+#include "../model_catalog.h"
+
+namespace attnscope::app {
+
+class WelcomeView {
+public:
+    // Returns true when the user asks to open a folder.
+    bool draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
+              bool loading);
+};
+
+}  // namespace attnscope::app

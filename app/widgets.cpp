@@ -1,0 +1,77 @@
+#include "widgets.h"
+
+#include <algorithm>
+
+namespace attnscope::app::widgets {
+
+ImU32 head_color(int head, float alpha) {
+    // matplotlib's tab10 plus two: readable on a dark background, distinct side by side.
+    static const Rgb8 k_palette[] = {
+        {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},
+        {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {160, 160, 160},
+        {188, 189, 34}, {23, 190, 207}, {255, 215, 0},  {0, 200, 140},
+    };
+    constexpr int n = int(sizeof(k_palette) / sizeof(k_palette[0]));
+    return color(k_palette[((head % n) + n) % n], alpha);
+}
+
+void add_text_vertical(ImDrawList* draw_list, ImVec2 pos, ImU32 col, const char* text) {
+    // Draw horizontally at the clip rectangle's corner (so the font's coarse clipping keeps every
+    // glyph), then rotate the new vertices by -90 degrees and move them to `pos`:
+    // (x, y) -> (pos.x + (y - o.y), pos.y - (x - o.x)).
+    const ImVec2 o = draw_list->GetClipRectMin();
+    const int first = draw_list->VtxBuffer.Size;
+    draw_list->AddText(o, col, text);
+    for (int i = first; i < draw_list->VtxBuffer.Size; ++i) {
+        ImDrawVert& v = draw_list->VtxBuffer[i];
+        const ImVec2 p = v.pos;
+        v.pos = ImVec2(pos.x + (p.y - o.y), pos.y - (p.x - o.x));
+    }
+}
+
+std::string elide(const std::string& text, float max_width) {
+    if (ImGui::CalcTextSize(text.c_str()).x <= max_width) return text;
+    const char* ellipsis = "\u2026";
+    std::string out = text;
+    while (!out.empty()) {
+        // Drop one UTF-8 character from the end.
+        size_t n = out.size() - 1;
+        while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;
+        out.resize(n);
+        if (ImGui::CalcTextSize((out + ellipsis).c_str()).x <= max_width) break;
+    }
+    return out + ellipsis;
+}
+
+void help_marker(const char* text) {
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30.0f);
+        ImGui::TextUnformatted(text);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+void fraction_bar(float fraction, const char* label, float width, ImU32 fill) {
+    const float h = ImGui::GetTextLineHeight() + 2.0f;
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p, ImVec2(p.x + width, p.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg), 2.0f);
+    dl->AddRectFilled(p, ImVec2(p.x + width * std::clamp(fraction, 0.0f, 1.0f), p.y + h), fill, 2.0f);
+    const ImVec2 ts = ImGui::CalcTextSize(label);
+    dl->AddText(ImVec2(p.x + width - ts.x - 4.0f, p.y + 1.0f), ImGui::GetColorU32(ImGuiCol_Text),
+                label);
+    ImGui::Dummy(ImVec2(width, h));
+}
+
+void muted_text(const char* text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", text);
+    ImGui::PopStyleColor();
+}
+
+ImU32 accent(float alpha) { return IM_COL32(255, 200, 60, int(alpha * 255.0f)); }
+
+}  // namespace attnscope::app::widgets
