@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <cfloat>
 #include <cstdio>
 
 #include "gfx/fonts.h"
@@ -82,6 +83,9 @@ void App::before_frame() {
 
 void App::inject_input() {
     if (!m_pilot) return;
+    // Scripted runs own the mouse: keep it off the window so no hover or tooltip depends on where
+    // the X server left the pointer.
+    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     const Clock::time_point now = Clock::now();
     const std::string key = m_pilot->key_to_type(now);
     if (key.empty()) return;
@@ -308,6 +312,7 @@ void App::capture(int width, int height) {
     }
     if (st.error) std::fprintf(stderr, "attnscope: error panel: %s: %s\n", st.error->title.c_str(),
                                st.error->detail.c_str());
+    if (!st.model) std::printf("attnscope: no model loaded (welcome screen)\n");
     if (st.display)
         std::printf("attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s\n",
                     st.model->name.c_str(), st.display->n_source_token, st.display->n_token,

@@ -72,7 +72,6 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     ImGui::SameLine();
     ImGui::RadioButton("Head - mean", &mode, int(HeatmapMode::Difference));
     sel.heatmap_mode = HeatmapMode(mode);
-    ImGui::SameLine();
     ImGui::SetNextItemWidth(w);
     float cell = m_cell;
     if (ImGui::SliderFloat("Zoom", &cell, 1.0f, 96.0f, "%.0f px", ImGuiSliderFlags_Logarithmic)) {
@@ -95,6 +94,8 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     ImGui::Dummy(ImVec2(bar_w, bar_h));
     ImGui::SameLine();
     ImGui::TextUnformatted(hi);
+    ImGui::SameLine();
+    ImGui::TextDisabled("  Ctrl + wheel: zoom, wheel / Shift + wheel: scroll");
 }
 
 // [SECTION] Canvas --------------------------------------------------------------------------------

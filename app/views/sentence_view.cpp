@@ -17,7 +17,7 @@ bool SentenceView::draw(RunRequest& input, const LoadedModel* model, bool runnin
     changed |= ImGui::InputTextWithHint("##text", "Type a sentence", &input.text);
     if (pair_ok) {
         ImGui::SameLine();
-        changed |= ImGui::Checkbox("Sentence B", &input.use_pair);
+        changed |= ImGui::Checkbox("Sentence pair", &input.use_pair);
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("Give the model a second segment (BERT-style sentence pairs).");
     }

@@ -27,6 +27,8 @@ void TokenStripView::draw(const DisplayTrace& d, const DisplayOptions& options,
     for (int s = 0; s < d.n_token; ++s) {
         const std::string label = widgets::elide(d.labels[s], 220.0f);
         const float w = ImGui::CalcTextSize(label.c_str()).x + 2 * pad_x;
+        // A wider gap where a new word starts, so word boundaries survive subword splits.
+        if (x > 0 && d.word_start[size_t(s)]) x += 2 * gap;
         if (x > 0 && x + w > inner_w) {
             x = 0;
             y += chip_h + gap;

@@ -108,8 +108,9 @@ std::vector<int32_t> shown_tokens(const Encoding& encoding, bool hide_special) {
     std::vector<int32_t> keep;
     keep.reserve(encoding.ids.size());
     for (int32_t i = 0; i < encoding.size(); ++i) {
-        bool special = i < int32_t(encoding.special.size()) && encoding.special[i] != 0;
-        if (!hide_special || !special) keep.push_back(i);
+        const bool special = i < int32_t(encoding.special.size()) && encoding.special[i] != 0;
+        const bool added = i >= int32_t(encoding.spans.size()) || encoding.spans[i].segment < 0;
+        if (!hide_special || !(special && added)) keep.push_back(i);
     }
     return keep;
 }
@@ -248,6 +249,8 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
         if (src < int(trace.tokens.tokens.size())) vocab = trace.tokens.tokens[src];
         d.labels.push_back(token_label(text, vocab));
         d.special.push_back(src < int(trace.tokens.special.size()) ? trace.tokens.special[src] : 0);
+        d.word_start.push_back(!text.empty() && (text.front() == ' ' || text.front() == '\n' ||
+                                                 text.front() == '\t'));
     }
 
     const size_t ss = size_t(S) * S;

@@ -88,12 +88,17 @@ TEST_CASE("colormaps: sequential maps get brighter, names round-trip") {
     CHECK_FALSE(parse_colormap("jet", &unused));
 }
 
-TEST_CASE("shown_tokens drops special tokens only when asked") {
+TEST_CASE("shown_tokens drops template-added special tokens only when asked") {
     Encoding e;
-    e.ids = {101, 7, 8, 102};
-    e.special = {1, 0, 0, 1};
-    CHECK(shown_tokens(e, false) == std::vector<int32_t>{0, 1, 2, 3});
-    CHECK(shown_tokens(e, true) == std::vector<int32_t>{1, 2});
+    e.ids = {101, 7, 103, 8, 102};
+    e.special = {1, 0, 1, 0, 1};
+    // [CLS] and [SEP] were added by the template (segment -1); the [MASK] was typed (segment 0).
+    e.spans = {{-1, 0, 0}, {0, 0, 3}, {0, 4, 10}, {0, 11, 14}, {-1, 14, 14}};
+    CHECK(shown_tokens(e, false) == std::vector<int32_t>{0, 1, 2, 3, 4});
+    CHECK(shown_tokens(e, true) == std::vector<int32_t>{1, 2, 3});
+    // Without spans every special token counts as added.
+    e.spans.clear();
+    CHECK(shown_tokens(e, true) == std::vector<int32_t>{1, 3});
 }
 
 TEST_CASE("select_renormalise keeps exact values when nothing is hidden") {
@@ -131,6 +136,7 @@ TEST_CASE("make_display_trace without hiding equals the trace") {
     CHECK_CLOSE("weights", std::span<const float>(d.weights), std::span<const float>(t.weights), 0.0);
     CHECK(d.labels == std::vector<std::string>{"<s>", "a", "b", "c"});
     CHECK(d.special == std::vector<uint8_t>{1, 0, 0, 0});
+    CHECK(d.word_start == std::vector<uint8_t>{0, 1, 1, 0});
     CHECK(d.layer_labels == std::vector<std::string>{"0", "1"});
     CHECK(d.head_labels == std::vector<std::string>{"0", "1", "2"});
     // head_max: row 0 attends only key 0 with weight 1.

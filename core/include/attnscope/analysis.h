@@ -60,7 +60,8 @@ enum class ValueScale {
 // Options every view honours. core computes what depends on them (hidden tokens, renormalised
 // rows, labels); the renderer reads colormap / scale, the app reads font_scale.
 struct DisplayOptions {
-    bool hide_special = false;            // drop [CLS], [SEP], BOS... rows and columns, renormalise
+    bool hide_special = false;            // drop the [CLS], [SEP], BOS... the tokenizer's template
+                                          // added (not a [MASK] the user typed); renormalise rows
     bool one_based = false;               // layer / head labels start at 1 instead of 0
     Colormap colormap = Colormap::Viridis;  // sequential map for weights
     Colormap diverging = Colormap::RdBu;    // map for differences
@@ -86,6 +87,7 @@ struct DisplayTrace {
     std::vector<int32_t> display_index; // [T] index in the shown tokens, -1 if hidden
     std::vector<std::string> labels;    // [S] token labels (whitespace made visible)
     std::vector<uint8_t> special;       // [S] 1 for special tokens (only when not hidden)
+    std::vector<uint8_t> word_start;    // [S] 1 if the token's text starts with whitespace
     std::vector<uint8_t> mask;          // [S][S] 1 where query i may attend to key j
     std::vector<float> weights;         // [L][H][S][S] rows renormalised over the shown keys;
                                         //   masked cells hold 0
@@ -111,7 +113,8 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
 
 // [SECTION] Building blocks (each tested on its own) -------------------------------------------------
 
-// Indices of the tokens to show: all, or those with special[i] == 0 when hide_special.
+// Indices of the tokens to show: all, or, when hide_special, all but the special tokens the
+// tokenizer's template added (special[i] and spans[i].segment == -1; a typed [MASK] stays).
 std::vector<int32_t> shown_tokens(const Encoding& encoding, bool hide_special);
 
 // out[S][S] = in[T][T] restricted to rows and columns `keep`, each row rescaled to sum 1 over the
