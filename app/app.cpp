@@ -28,6 +28,7 @@ App::App(const AppArgs& args, std::function<void()> wake)
     st.input.n_tokens = args.n_tokens;
     if (args.view) st.selection.view = *args.view;
     if (args.heatmap_mode) st.selection.heatmap_mode = *args.heatmap_mode;
+    if (args.zoom > 0) m_heatmap_view.set_zoom(args.zoom);
     m_font_scale = args.options.font_scale;
     m_focus_text = !args.scripted();
     rescan_models();
@@ -143,7 +144,9 @@ void App::frame() {
         }
     }
     if (!st.model) {
-        if (m_welcome_view.draw(m_roots, m_models, st.loading.active)) m_model_picker_view.open();
+        const ModelEntry* chosen = nullptr;
+        if (m_welcome_view.draw(m_roots, m_models, st.loading.active, &chosen)) m_model_picker_view.open();
+        if (chosen) m_session.open_model({chosen->dir, ""});
         if (st.loading.active) ImGui::ProgressBar(st.loading.progress, ImVec2(-1, 0));
     } else {
         if (m_sentence_view.draw(st.input, st.model.get(), st.running, m_focus_text)) {

@@ -28,7 +28,7 @@ bool parse_float(const std::string& s, float lo, float hi, float* out) {
 bool takes_value(const std::string& flag) {
     static const char* const k_flags[] = {
         "--model", "--shape", "--text", "--pair", "--n-tokens", "--view", "--layer", "--head",
-        "--token", "--mode", "--colormap", "--scale", "--font-scale", "--size", "--frames",
+        "--token", "--mode", "--zoom", "--colormap", "--scale", "--font-scale", "--size", "--frames",
         "--screenshot", "--export", "--export-scale", "--type", "--timeout"};
     for (const char* f : k_flags)
         if (flag == f) return true;
@@ -53,6 +53,7 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --layer L --head H   select a head (0-based)
   --token I            select a token (0-based index into the model's tokens)
   --mode MODE          heatmap contents: head | mean | diff
+  --zoom PX            heatmap cell size in pixels (default: fit the view)
   --hide-special       hide [CLS], [SEP], BOS... and renormalise the rows
   --one-based          label layers and heads from 1
   --colormap NAME      viridis | magma | rdbu
@@ -129,6 +130,8 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             HeatmapMode m;
             if (!parse_heatmap_mode(v, &m)) return bad(v, "head, mean or diff");
             a.heatmap_mode = m;
+        } else if (flag == "--zoom") {
+            if (!parse_float(v, 0.25f, 96.0f, &a.zoom)) return bad(v, "pixels per cell, 0.25 .. 96");
         } else if (flag == "--colormap") {
             if (!parse_colormap(v, &a.options.colormap)) return bad(v, "viridis, magma or rdbu");
         } else if (flag == "--scale") {

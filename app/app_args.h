@@ -23,6 +23,7 @@ struct AppArgs {
     std::optional<ViewKind> view;                // --view grid|heatmap|headview
     std::optional<int> layer, head, token;       // --layer L --head H --token I
     std::optional<HeatmapMode> heatmap_mode;     // --mode head|mean|diff
+    float zoom = 0;                              // --zoom PX: heatmap pixels per cell (0 = fit)
     DisplayOptions options;                      // --hide-special --one-based --colormap NAME
                                                  // --scale unit|max --font-scale S
 

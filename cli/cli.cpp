@@ -27,6 +27,7 @@ constexpr Command k_commands[] = {
     {"tokenize", attnscope::cli::cmd_tokenize, false}, {"dump", attnscope::cli::cmd_dump, true},
     {"predict", attnscope::cli::cmd_predict, true},    {"info", attnscope::cli::cmd_info, false},
     {"bench", attnscope::cli::cmd_bench, false},
+    {"rank", attnscope::cli::cmd_rank, true},
 };
 
 const Command* find_command(const char* arg) {
@@ -54,7 +55,7 @@ int attnscope_cli_main(int argc, char** argv) {
     const Command* command = argc > 1 ? find_command(argv[1]) : nullptr;
     if (!command) {
         std::fprintf(stderr,
-                     "%s: unknown subcommand '%s' (expected tokenize, dump, predict, info "
+                     "%s: unknown subcommand '%s' (expected tokenize, dump, predict, info, rank "
                      "or bench)\n",
                      program.c_str(), argc > 1 ? argv[1] : "");
         return 2;

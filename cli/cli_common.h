@@ -22,6 +22,7 @@ int cmd_dump(const std::string& program, int argc, char** argv);
 int cmd_predict(const std::string& program, int argc, char** argv);
 int cmd_info(const std::string& program, int argc, char** argv);
 int cmd_bench(const std::string& program, int argc, char** argv);
+int cmd_rank(const std::string& program, int argc, char** argv);
 
 // Parses the command line; if --help was given prints the help to stdout and returns true.
 bool parse_or_help(Args& args, const std::string& program, int argc, char** argv);

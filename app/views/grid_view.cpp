@@ -39,7 +39,7 @@ void add_probes(const DisplayTrace& d, const gfx::HeadTextures& textures, int l,
 
 void GridView::draw(const DisplayTrace& d, const gfx::HeadTextures& textures, Selection& sel,
                     std::vector<PixelProbe>* probes) {
-    ImGui::TextDisabled("Rows: layers, columns: heads. Each thumbnail: queries (rows) x keys "
+    widgets::muted_text("Rows: layers, columns: heads. Each thumbnail: queries (rows) x keys "
                         "(columns). Click a head to open it.");
     if (d.n_token == 0) {
         ImGui::TextUnformatted("No tokens to show (all are hidden special tokens).");

@@ -74,7 +74,8 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     sel.heatmap_mode = HeatmapMode(mode);
     ImGui::SetNextItemWidth(w);
     float cell = m_cell;
-    if (ImGui::SliderFloat("Zoom", &cell, 1.0f, 96.0f, "%.0f px", ImGuiSliderFlags_Logarithmic)) {
+    if (ImGui::SliderFloat("Zoom", &cell, 0.25f, 96.0f, cell < 4 ? "%.2f px" : "%.0f px",
+                           ImGuiSliderFlags_Logarithmic)) {
         m_cell = cell;
         m_fit = false;
     }
@@ -120,17 +121,20 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
     const ImVec2 clip_max = dl->GetClipRectMax();
     const float view_w = clip_max.x - win.x - label_w, view_h = clip_max.y - win.y - label_h;
 
-    if (m_fit_tokens != S) {  // a new input length: fit it again
-        m_fit = true;
+    if (m_fit_tokens != S) {  // a new input length: fit it again (a zoom set before the first
+        if (m_fit_tokens >= 0) m_fit = true;  // input is kept)
         m_fit_tokens = S;
     }
-    const float fit_cell = std::clamp(std::floor(std::min(view_w, view_h) / float(S)), 1.0f, 64.0f);
+    // Whole pixels per cell keep cells crisp; below 4 px fractional sizes use the space better.
+    float fit_cell = std::min(view_w, view_h) / float(S);
+    fit_cell = std::clamp(fit_cell >= 4.0f ? std::floor(fit_cell) : fit_cell, 0.25f, 64.0f);
     float cell = m_fit ? fit_cell : m_cell;
     if (m_fit) m_cell = fit_cell;
 
     // Ctrl + wheel zooms about the mouse.
     if (ImGui::IsWindowHovered() && io.KeyCtrl && io.MouseWheel != 0.0f) {
-        const float next = std::clamp(std::round(cell * std::pow(1.25f, io.MouseWheel)), 1.0f, 96.0f);
+        float next = cell * std::pow(1.25f, io.MouseWheel);
+        next = std::clamp(next >= 4.0f ? std::round(next) : next, 0.25f, 96.0f);
         const ImVec2 m = io.MousePos;
         const float ax = m.x - win.x - label_w + ImGui::GetScrollX();
         const float ay = m.y - win.y - label_h + ImGui::GetScrollY();
@@ -193,7 +197,9 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         if (i % step != 0 && i != active_row && i != hover_i) continue;
         const std::string l = widgets::elide(d.labels[size_t(i)], max_label_px);
         const float tw = ImGui::CalcTextSize(l.c_str()).x;
-        dl->AddText(ImVec2(mclip.x - 6 - tw, m0.y + i * cell + (cell - line_h) * 0.5f),
+        // Centred on its row; when rows are shorter than the text, starting at its row.
+        const float y = m0.y + i * cell + (cell < line_h ? 0.0f : (cell - line_h) * 0.5f);
+        dl->AddText(ImVec2(mclip.x - 6 - tw, y),
                     label_color(i, i == hover_i), l.c_str());
     }
     dl->PopClipRect();
@@ -203,7 +209,8 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
     for (int j = first_col; j <= last_col; ++j) {
         if (j % step != 0 && j != hover_j) continue;
         const std::string l = widgets::elide(d.labels[size_t(j)], max_label_px);
-        widgets::add_text_vertical(dl, ImVec2(m0.x + j * cell + (cell - line_h) * 0.5f, mclip.y - 6),
+        const float x = m0.x + j * cell + (cell < line_h ? 0.0f : (cell - line_h) * 0.5f);
+        widgets::add_text_vertical(dl, ImVec2(x, mclip.y - 6),
                                    label_color(j, j == hover_j), l.c_str());
     }
     dl->PopClipRect();

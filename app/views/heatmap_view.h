@@ -18,6 +18,12 @@ public:
               gfx::HeatmapRenderer& renderer, Selection& selection,
               std::vector<PixelProbe>* probes);
 
+    // Pixels per cell instead of fitting the view (--zoom).
+    void set_zoom(float cell_px) {
+        m_cell = cell_px;
+        m_fit = false;
+    }
+
     // True once the texture shows the current key (for scripted runs).
     bool up_to_date() const { return m_up_to_date; }
 

@@ -1,5 +1,6 @@
 #include "welcome_view.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <imgui.h>
 
@@ -8,7 +9,7 @@
 namespace attnscope::app {
 
 bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
-                       bool loading) {
+                       bool loading, const ModelEntry** chosen) {
     bool open = false;
     const float width = std::min(ImGui::GetContentRegionAvail().x, 760.0f);
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (ImGui::GetContentRegionAvail().x - width) * 0.5f);
@@ -21,7 +22,18 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
         ImGui::EndChild();
         return false;
     }
-    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No model found.");
+    if (first_usable(entries)) {
+        ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No model loaded. Models found:");
+        for (const ModelEntry& e : entries) {
+            if (!e.usable) continue;
+            char label[512];
+            std::snprintf(label, sizeof label, "%s  (%s, %d x %d, %s)", e.name.c_str(),
+                          e.model_type.c_str(), e.n_layer, e.n_head, format_bytes(e.weight_bytes).c_str());
+            if (ImGui::Selectable(label)) *chosen = &e;
+        }
+    } else {
+        ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No model found.");
+    }
     ImGui::Dummy(ImVec2(0, 6));
     ImGui::TextWrapped(
         "attnscope opens Hugging Face model folders (config.json, model.safetensors and the "

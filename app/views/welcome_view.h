@@ -10,9 +10,9 @@ namespace attnscope::app {
 
 class WelcomeView {
 public:
-    // Returns true when the user asks to open a folder.
+    // Returns true when the user asks to open a folder; sets *chosen when they click a model.
     bool draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
-              bool loading);
+              bool loading, const ModelEntry** chosen);
 };
 
 }  // namespace attnscope::app

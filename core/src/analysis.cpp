@@ -193,6 +193,8 @@ float normalise(float value, ValueRange range) {
 
 std::string token_label(std::string_view text, std::string_view fallback) {
     if (text.empty()) return std::string(fallback);
+    // A lone byte of a multi-byte character decodes to U+FFFD; "<0xE2>" says more.
+    if (text == "\xef\xbf\xbd" && !fallback.empty()) return std::string(fallback);
     if (text.front() == ' ' && text.size() > 1) text.remove_prefix(1);
     std::string out;
     bool only_space = true;

@@ -6,7 +6,8 @@
 // output token i is the max flow from node j to node L·T + i. Dinic's algorithm: breadth-first
 // levels, then blocking flows by depth-first search. The graph is small (≤ (L+1)·T nodes,
 // ≤ L·T² edges) but there are T² source-sink pairs, so the graph is built once and only the
-// flows are reset per pair.
+// flows are reset per pair. Per sink, the search is limited to the nodes that can reach it at
+// all: in a causal model those are the tokens up to the sink's, which saves most of the work.
 // L = layers, T = tokens.
 #include <algorithm>
 #include <cassert>
@@ -29,8 +30,8 @@ constexpr double k_epsilon = 1e-12;
 
 class FlowGraph {
   public:
-    explicit FlowGraph(int n_node) : m_first(size_t(n_node)), m_level(size_t(n_node)),
-                                     m_next_edge(size_t(n_node)) {}
+    explicit FlowGraph(int n_node)
+        : m_first(size_t(n_node)), m_level(size_t(n_node)), m_next_edge(size_t(n_node)) {}
 
     void add_edge(int from, int to, double capacity) {
         m_edges.push_back({to, capacity, 0.0});
@@ -39,8 +40,32 @@ class FlowGraph {
         m_first[size_t(to)].push_back(int(m_edges.size() - 1));
     }
 
-    // Max flow from source to sink; false if cancelled (the value is then meaningless).
+    // Marks the nodes from which `sink` can be reached through edges of positive capacity; the
+    // max flow never uses any other node. Call before max_flow for a new sink.
+    void set_sink(int sink) {
+        m_useful.assign(m_first.size(), 0);
+        std::vector<int> queue{sink};
+        m_useful[size_t(sink)] = 1;
+        for (size_t head = 0; head < queue.size(); ++head) {
+            const int node = queue[head];
+            // The reverse edges stored at `node` (odd indices) lead back to the nodes that have
+            // an edge into it.
+            for (int e : m_first[size_t(node)]) {
+                if ((e & 1) == 0 || m_edges[size_t(e ^ 1)].capacity <= k_epsilon) continue;
+                const int from = m_edges[size_t(e)].to;
+                if (!m_useful[size_t(from)]) {
+                    m_useful[size_t(from)] = 1;
+                    queue.push_back(from);
+                }
+            }
+        }
+    }
+    bool can_reach_sink(int node) const { return m_useful[size_t(node)] != 0; }
+
+    // Max flow from source to the sink of set_sink; false if cancelled (the value is then
+    // meaningless).
     bool max_flow(int source, int sink, const std::atomic<bool>* cancel, double* value) {
+        assert(m_useful.size() == m_first.size() && m_useful[size_t(sink)]);
         for (Edge& e : m_edges) e.flow = 0;
         double total = 0;
         while (build_levels(source, sink)) {
@@ -74,7 +99,8 @@ class FlowGraph {
             const int node = queue[head];
             for (int e : m_first[size_t(node)]) {
                 const Edge& edge = m_edges[size_t(e)];
-                if (edge.residual() > k_epsilon && m_level[size_t(edge.to)] < 0) {
+                if (edge.residual() > k_epsilon && m_level[size_t(edge.to)] < 0 &&
+                    m_useful[size_t(edge.to)]) {
                     m_level[size_t(edge.to)] = m_level[size_t(node)] + 1;
                     queue.push_back(edge.to);
                 }
@@ -91,7 +117,8 @@ class FlowGraph {
         auto& edges = m_first[size_t(node)];
         for (size_t& k = m_next_edge[size_t(node)]; k < edges.size(); ++k) {
             Edge& edge = m_edges[size_t(edges[k])];
-            if (edge.residual() <= k_epsilon || m_level[size_t(edge.to)] != m_level[size_t(node)] + 1)
+            if (edge.residual() <= k_epsilon ||
+                m_level[size_t(edge.to)] != m_level[size_t(node)] + 1)
                 continue;
             const double pushed = push(edge.to, sink, std::min(limit, edge.residual()));
             if (pushed > k_epsilon) {
@@ -107,6 +134,7 @@ class FlowGraph {
     std::vector<std::vector<int>> m_first;  // [node] indices of its outgoing (and reverse) edges
     std::vector<int> m_level;               // [node] BFS distance in the current phase
     std::vector<size_t> m_next_edge;        // [node] first edge not yet exhausted in this phase
+    std::vector<uint8_t> m_useful;          // [node] 1 if the current sink is reachable from it
 };
 
 }  // namespace
@@ -134,16 +162,19 @@ std::vector<float> attention_flow_of(std::span<const float> layer_attention, int
 
     std::vector<float> out(tt, 0.0f);
     const double n_pair = double(tt);
-    for (int i = 0; i < n_token; ++i)
+    for (int i = 0; i < n_token; ++i) {
+        const int sink = n_layer * n_token + i;
+        graph.set_sink(sink);
         for (int j = 0; j < n_token; ++j) {
             if (cancel && cancel->load(std::memory_order_relaxed)) return {};
-            double value = 0;
-            if (!graph.max_flow(j, n_layer * n_token + i, cancel, &value)) return {};
+            double value = 0;  // stays 0 when no path leads from j to i (a later token, causally)
+            if (graph.can_reach_sink(j) && !graph.max_flow(j, sink, cancel, &value)) return {};
             out[size_t(i) * T + j] = float(value);
             if (progress)
                 progress->store(float(double(size_t(i) * T + j + 1) / n_pair),
                                 std::memory_order_relaxed);
         }
+    }
     return out;
 }
 

@@ -22,7 +22,8 @@ void require_index(int value, int count, const char* what) {
 }
 
 void require_top_k(int top_k) {
-    if (top_k < 0) throw InputError("top_k must be 0 (all) or positive, got " + std::to_string(top_k));
+    if (top_k < 0)
+        throw InputError("top_k must be 0 (all) or positive, got " + std::to_string(top_k));
 }
 
 // Best first; equal values keep a fixed order (layer, then head) so rankings are reproducible.
@@ -108,7 +109,8 @@ std::vector<RankedHead> rank_heads_by_weight(const AttentionTrace& trace, int qu
     std::vector<RankedHead> heads;
     heads.reserve(size_t(trace.n_layer) * trace.n_head);
     for (int l = 0; l < trace.n_layer; ++l)
-        for (int h = 0; h < trace.n_head; ++h) heads.push_back({l, h, trace.weights_of(l, h)[cell]});
+        for (int h = 0; h < trace.n_head; ++h)
+            heads.push_back({l, h, trace.weights_of(l, h)[cell]});
     sort_and_cut(heads, top_k);
     return heads;
 }
@@ -120,9 +122,12 @@ struct StatisticInfo {
     const char* name;
 };
 constexpr StatisticInfo k_statistics[k_head_statistic_count] = {
-    {HeadStatistic::PreviousToken, "previous"}, {HeadStatistic::Self, "self"},
-    {HeadStatistic::Sink, "sink"},              {HeadStatistic::Special, "special"},
-    {HeadStatistic::Broad, "broad"},            {HeadStatistic::Distance, "distance"},
+    {HeadStatistic::PreviousToken, "previous"},
+    {HeadStatistic::Self, "self"},
+    {HeadStatistic::Sink, "sink"},
+    {HeadStatistic::Special, "special"},
+    {HeadStatistic::Broad, "broad"},
+    {HeadStatistic::Distance, "distance"},
     {HeadStatistic::MaxWeight, "max"},
 };
 
@@ -146,13 +151,20 @@ bool parse_head_statistic(std::string_view name, HeadStatistic* out) {
 
 float head_statistic_value(const HeadStats& stats, HeadStatistic statistic) {
     switch (statistic) {
-        case HeadStatistic::PreviousToken: return stats.previous_mass;
-        case HeadStatistic::Self: return stats.self_mass;
-        case HeadStatistic::Sink: return stats.sink_mass;
-        case HeadStatistic::Special: return stats.special_mass;
-        case HeadStatistic::Broad: return stats.entropy;
-        case HeadStatistic::Distance: return stats.mean_distance;
-        case HeadStatistic::MaxWeight: return stats.max_weight;
+        case HeadStatistic::PreviousToken:
+            return stats.previous_mass;
+        case HeadStatistic::Self:
+            return stats.self_mass;
+        case HeadStatistic::Sink:
+            return stats.sink_mass;
+        case HeadStatistic::Special:
+            return stats.special_mass;
+        case HeadStatistic::Broad:
+            return stats.entropy;
+        case HeadStatistic::Distance:
+            return stats.mean_distance;
+        case HeadStatistic::MaxWeight:
+            return stats.max_weight;
     }
     assert(false && "unknown HeadStatistic");
     return 0;

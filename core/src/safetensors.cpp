@@ -16,7 +16,6 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -107,18 +106,28 @@ std::string excerpt(const json& value) {
     throw LoadError(file_label + ": tensor '" + name + "': " + what);
 }
 
-// nlohmann keeps the last of duplicate keys silently. A file with two entries of the same name is
-// ambiguous (two readers may disagree on which one is "the" tensor), so we refuse it. The parser
-// callback sees every key in document order; one set of keys per open object finds repeats at any
-// depth (a tensor entry with two "dtype" keys is just as ambiguous). It also records the order of
-// the top-level keys, because nlohmann::json sorts object keys and the header keeps file order
-// (ordered_json would keep it too, but its lookups are linear, making big headers quadratic).
-class HeaderKeyObserver {
+// Watches the parser's events (in document order) for three things the DOM cannot tell us:
+//  - duplicate keys: nlohmann keeps the last one silently, but a file with two entries of the same
+//    name is ambiguous (two readers may disagree on which is "the" tensor), so we refuse it, at any
+//    depth (a tensor entry with two "dtype" keys is just as ambiguous);
+//  - the order of the top-level keys, because nlohmann::json sorts object keys and the header
+//    keeps file order (ordered_json would too, but its linear lookups make big headers quadratic);
+//  - nesting depth: a valid header nests 3 levels, and a hostile one could nest millions deep to
+//    exhaust memory, so parsing stops early at k_max_depth.
+// Throwing from the callback aborts the parse; the exception passes through nlohmann unchanged.
+class HeaderObserver {
   public:
-    bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    explicit HeaderObserver(const std::string& file_label) : m_label(file_label) {}
+
+    bool operator()(int depth, json::parse_event_t event, json& parsed) {
+        constexpr int k_max_depth = 64;
         switch (event) {
             case json::parse_event_t::object_start:
-                m_open.emplace_back();
+            case json::parse_event_t::array_start:
+                if (depth >= k_max_depth)
+                    fail(m_label, "header nests deeper than " + std::to_string(k_max_depth) +
+                                      " levels; a safetensors header needs 3");
+                if (event == json::parse_event_t::object_start) m_open.emplace_back();
                 break;
             case json::parse_event_t::object_end:
                 if (!m_open.empty()) m_open.pop_back();
@@ -126,9 +135,11 @@ class HeaderKeyObserver {
             case json::parse_event_t::key:
                 if (!m_open.empty() && parsed.is_string()) {
                     const auto& key = parsed.get_ref<const std::string&>();
-                    if (!m_open.back().insert(key).second && !m_duplicate) {
-                        m_duplicate = key;
-                        m_duplicate_depth = m_open.size();
+                    if (!m_open.back().insert(key).second) {
+                        if (m_open.size() == 1)
+                            fail(m_label,
+                                 "tensor name '" + key + "' appears more than once in the header");
+                        fail(m_label, "key '" + key + "' appears more than once in an entry");
                     }
                     if (m_open.size() == 1) m_top_level_keys.push_back(key);
                 }
@@ -136,13 +147,15 @@ class HeaderKeyObserver {
             default:
                 break;
         }
-        return true;  // keep everything; we only observe
+        return true;  // keep everything
     }
 
+    const std::vector<std::string>& top_level_keys() const { return m_top_level_keys; }
+
+  private:
+    std::string m_label;
     std::vector<std::set<std::string>> m_open;  // keys seen so far in each open object
     std::vector<std::string> m_top_level_keys;  // in file order
-    std::optional<std::string> m_duplicate;
-    size_t m_duplicate_depth = 0;
 };
 
 // Reads a JSON number that must be a non-negative integer (shape dims, offsets).
@@ -297,13 +310,13 @@ int64_t TensorInfo::numel() const {
 
 SafetensorsHeader parse_safetensors_header(std::string_view header_json, uint64_t data_size,
                                            const std::string& file_label) {
-    HeaderKeyObserver keys;
+    HeaderObserver observer(file_label);
     json root;
     try {
         // The parser copies its callback, so the lambda holds a reference to read results back.
         root = json::parse(header_json.begin(), header_json.end(),
-                           [&keys](int depth, json::parse_event_t event, json& parsed) {
-                               return keys(depth, event, parsed);
+                           [&observer](int depth, json::parse_event_t event, json& parsed) {
+                               return observer(depth, event, parsed);
                            });
     } catch (const json::parse_error& e) {
         fail(file_label, "header is not valid JSON (at byte " + std::to_string(e.byte) +
@@ -312,16 +325,10 @@ SafetensorsHeader parse_safetensors_header(std::string_view header_json, uint64_
         fail(file_label, std::string("header is not usable JSON: ") + e.what());
     }
     if (!root.is_object()) fail(file_label, "header must be a JSON object, got " + excerpt(root));
-    if (keys.m_duplicate) {
-        if (keys.m_duplicate_depth == 1)
-            fail(file_label,
-                 "tensor name '" + *keys.m_duplicate + "' appears more than once in the header");
-        fail(file_label, "key '" + *keys.m_duplicate + "' appears more than once in an entry");
-    }
 
     SafetensorsHeader header;
     header.tensors.reserve(root.size());
-    for (const std::string& name : keys.m_top_level_keys) {
+    for (const std::string& name : observer.top_level_keys()) {
         const json& value = root.at(name);
         if (name == "__metadata__") {
             if (!value.is_object())

@@ -166,14 +166,20 @@ const char* softmax_stage_explanation(SoftmaxStage stage) {
 
 std::span<const float> stage_values(const SoftmaxSteps& steps, SoftmaxStage stage) {
     switch (stage) {
-        case SoftmaxStage::DotProducts: return steps.dots;
-        case SoftmaxStage::Scale: return steps.scaled;
-        case SoftmaxStage::Mask: return steps.masked;
-        case SoftmaxStage::SubtractMax: return steps.shifted;
+        case SoftmaxStage::DotProducts:
+            return steps.dots;
+        case SoftmaxStage::Scale:
+            return steps.scaled;
+        case SoftmaxStage::Mask:
+            return steps.masked;
+        case SoftmaxStage::SubtractMax:
+            return steps.shifted;
         case SoftmaxStage::Exp:
-        case SoftmaxStage::Sum: return steps.exps;
+        case SoftmaxStage::Sum:
+            return steps.exps;
         case SoftmaxStage::Normalise:
-        case SoftmaxStage::WeightedSum: return steps.weights;
+        case SoftmaxStage::WeightedSum:
+            return steps.weights;
     }
     assert(false && "unknown SoftmaxStage");
     return {};
@@ -194,8 +200,8 @@ void interpolate_values(std::span<float> out, std::span<const float> a, std::spa
     }
 }
 
-std::vector<float> interpolate_stages(const SoftmaxSteps& steps, SoftmaxStage from,
-                                      SoftmaxStage to, float t) {
+std::vector<float> interpolate_stages(const SoftmaxSteps& steps, SoftmaxStage from, SoftmaxStage to,
+                                      float t) {
     const auto a = stage_values(steps, from), b = stage_values(steps, to);
     std::vector<float> out(a.size());
     interpolate_values(out, a, b, t);

@@ -3,7 +3,6 @@
 // Every check that involves a tensor name happens here, so the architecture files can simply ask
 // for "h.0.attn.c_attn.weight" with a shape and get F32 values or a precise error.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -106,7 +105,8 @@ class SafetensorsWeights final : public WeightSource {
         std::vector<std::pair<size_t, const std::string*>> ranked;
         ranked.reserve(m_tensors.size());
         for (const auto& [other, entry] : m_tensors)
-            ranked.emplace_back(edit_distance(name, other), &other);
+            if (other.size() <= 256)  // keeps this quadratic measure cheap on hostile names
+                ranked.emplace_back(edit_distance(name, other), &other);
         const size_t n_show = std::min<size_t>(5, ranked.size());
         std::partial_sort(ranked.begin(), ranked.begin() + long(n_show), ranked.end(),
                           [](const auto& a, const auto& b) {

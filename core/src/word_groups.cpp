@@ -13,7 +13,9 @@ namespace attnscope {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -115,7 +117,8 @@ std::vector<float> merge_words(std::span<const float> attention, const WordGroup
     std::vector<double> sum(W * W, 0.0);
     for (size_t i = 0; i < T; ++i) {
         const size_t a = size_t(words.word_of[i]);
-        for (size_t j = 0; j < T; ++j) sum[a * W + size_t(words.word_of[j])] += attention[i * T + j];
+        for (size_t j = 0; j < T; ++j)
+            sum[a * W + size_t(words.word_of[j])] += attention[i * T + j];
     }
     std::vector<float> out(W * W);
     for (size_t a = 0; a < W; ++a) {

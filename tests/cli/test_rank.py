@@ -16,6 +16,7 @@ import sys
 
 ANIMAL = "The animal didn't cross the street because it was too tired."
 FAILURES = []
+WEIGHT_TOL = 1e-6
 
 
 def check(condition, message):
@@ -52,6 +53,30 @@ def expected_ranking(dump, i, j):
     return heads
 
 
+def check_same_ranking(label, got, expected, top=None):
+    """`got` (from rank) against the first `top` (default all) of `expected`, the ranking of
+    every head computed from dump's weights.
+
+    Two processes do not always agree to the last bit: the engine's float sums can round
+    differently when its buffers land at different alignments (the command lines differ), about
+    1e-8 here. So weights are compared within WEIGHT_TOL, the order exactly except among heads
+    whose weights are that close.
+    """
+    dump_weight = {(l, h): w for l, h, w in expected}
+    expected = expected[:top] if top is not None else expected
+    if not check(len(got) == len(expected), f"{label}: {len(got)} heads, expected {len(expected)}"):
+        return
+    for l, h, w in got:
+        check(abs(w - dump_weight[(l, h)]) <= WEIGHT_TOL,
+              f"{label}: head {l}.{h} weight {w}, dump says {dump_weight[(l, h)]}")
+    # rank's own order: weight descending, ties by layer then head.
+    check(got == sorted(got, key=lambda r: (-r[2], r[0], r[1])), f"{label}: not sorted: {got}")
+    # The same heads in the same places, up to swaps of near-equal weights.
+    for k, ((gl, gh, gw), (el, eh, ew)) in enumerate(zip(got, expected)):
+        check((gl, gh) == (el, eh) or abs(dump_weight[(gl, gh)] - ew) <= WEIGHT_TOL,
+              f"{label}: rank {k} is head {gl}.{gh} ({gw}), dump ranks {el}.{eh} ({ew}) there")
+
+
 def check_model(exe, models, name, text, pairs_of_tokens, pair_text=None):
     folder = os.path.join(models, name)
     if not check(os.path.isdir(folder), f"model folder missing: {folder} (set ATTNSCOPE_MODELS)"):
@@ -74,9 +99,7 @@ def check_model(exe, models, name, text, pairs_of_tokens, pair_text=None):
         expected = expected_ranking(dump, i, j)
         check(len(ranked) == n_heads, f"{label}: {len(ranked)} heads listed, expected {n_heads}")
         got = [(r["layer"], r["head"], r["weight"]) for r in ranked]
-        # Both outputs print the same float32 in shortest round-trip form, so compare exactly.
-        check(got == expected, f"{label}: ranking differs from dump\n  got      {got[:4]}...\n"
-                               f"  expected {expected[:4]}...")
+        check_same_ranking(label, got, expected)
         check(all(set(r) == {"layer", "head", "weight"} for r in ranked),
               f"{label}: unexpected keys in {ranked[0]}")
 
@@ -84,7 +107,7 @@ def check_model(exe, models, name, text, pairs_of_tokens, pair_text=None):
                      "--from", str(i), "--to", str(j), "--top", "3")
         if out is not None:
             top = [(r["layer"], r["head"], r["weight"]) for r in one_json_line(out)]
-            check(top == expected[:3], f"{label} --top 3: {top} != {expected[:3]}")
+            check_same_ranking(label + " --top 3", top, expected, top=3)
 
 
 def check_errors(exe, models):

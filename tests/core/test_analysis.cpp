@@ -227,6 +227,7 @@ TEST_CASE("token_label makes whitespace visible") {
     CHECK(token_label(" it", "\xc4\xa0it") == "it");
     CHECK(token_label("ing", "##ing") == "ing");
     CHECK(token_label("", "[CLS]") == "[CLS]");
+    CHECK(token_label("\xef\xbf\xbd", "<0xE2>") == "<0xE2>");
     CHECK(token_label(" ", "\xc4\xa0") == "\u2423");
     CHECK(token_label("   ", "x") == "\u2423\u2423");
     CHECK(token_label("\n", "\xc4\x8a") == "\u21b5");

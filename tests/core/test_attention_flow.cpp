@@ -77,7 +77,8 @@ std::vector<double> brute_force_flows(const std::vector<float>& layers, int n_la
             for (int j = 0; j < T; ++j)
                 row += 0.5 * layers[(size_t(l) * T + i) * T + j] + (i == j ? 0.5 : 0.0);
             for (int j = 0; j < T; ++j) {
-                const double a = (0.5 * layers[(size_t(l) * T + i) * T + j] + (i == j ? 0.5 : 0.0)) / row;
+                const double a =
+                    (0.5 * layers[(size_t(l) * T + i) * T + j] + (i == j ? 0.5 : 0.0)) / row;
                 graph.add(l * T + j, (l + 1) * T + i, a);
             }
         }
@@ -120,14 +121,16 @@ std::vector<float> pseudo_random_layers(int n_layer, int T, bool causal, uint32_
 TEST_CASE("attention flow equals brute-force max flow on a 2-layer 3-token graph") {
     SUBCASE("causal: uniform, then previous token") {
         const std::vector<float> layers{1, 0, 0, 0.5f, 0.5f, 0, 1 / 3.0f, 1 / 3.0f, 1 / 3.0f,
-                                        1, 0, 0, 1, 0, 0, 0, 1, 0};
+                                        1, 0, 0, 1,    0,    0, 0,        1,        0};
         check_against_brute_force(layers, 2, 3);
         const std::vector<float> flow = attention_flow_of(layers, 2, 3);
         CHECK(flow[0] == doctest::Approx(1.0));  // 0 → 0 → 0 carries everything
-        CHECK(flow[1] == 0.0f);                   // no path from a later token
+        CHECK(flow[1] == 0.0f);                  // no path from a later token
         CHECK(flow[2] == 0.0f);
     }
-    SUBCASE("dense") { check_against_brute_force(pseudo_random_layers(2, 3, false, 7), 2, 3); }
+    SUBCASE("dense") {
+        check_against_brute_force(pseudo_random_layers(2, 3, false, 7), 2, 3);
+    }
     SUBCASE("three layers of four tokens") {
         check_against_brute_force(pseudo_random_layers(3, 4, false, 11), 3, 4);
         check_against_brute_force(pseudo_random_layers(3, 4, true, 13), 3, 4);
@@ -144,8 +147,8 @@ TEST_CASE("attention flow through one layer is the residual attention itself") {
 }
 
 TEST_CASE("attention flow is bounded by rollout below and 1 above on fixture traces") {
-    for (const std::string name :
-         {"test--gpt2-tiny-random", "test--bert-tiny-random", "karpathy--tinyllamas--stories260K"}) {
+    for (const std::string name : {"test--gpt2-tiny-random", "test--bert-tiny-random",
+                                   "karpathy--tinyllamas--stories260K"}) {
         INFO("model ", name);
         const AttentionTrace tr = run_model(cached_model(name), k_animal);
         const int T = tr.n_token;

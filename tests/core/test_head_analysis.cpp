@@ -182,8 +182,12 @@ TEST_CASE("head statistics of every head of a trace") {
 TEST_CASE("rank heads by weight: 'it' -> 'animal' on stories260K") {
     const AttentionTrace tr = run_model(cached_model(k_stories), k_animal);
     // stories260K spells " animal" as ▁a|n|im|a|l; the word starts at "▁a".
-    const int animal = find_token(tr, "\xe2\x96\x81" "a");
-    const int it = find_token(tr, "\xe2\x96\x81" "it");
+    const int animal = find_token(tr,
+                                  "\xe2\x96\x81"
+                                  "a");
+    const int it = find_token(tr,
+                              "\xe2\x96\x81"
+                              "it");
     CHECK(tr.tokens.tokens[size_t(animal) + 1] == "n");
     CHECK(it > animal);
 
@@ -210,8 +214,8 @@ TEST_CASE("rank heads by weight: 'it' -> 'animal' on stories260K") {
     CHECK_THROWS_AS(rank_heads_by_weight(tr, 0, -1), InputError);
     CHECK_THROWS_AS(rank_heads_by_weight(tr, 0, 0, -2), InputError);
     // A causal model's token never attends to a later one.
-    CHECK_THROWS_WITH_AS(rank_heads_by_weight(tr, animal, it),
-                         doctest::Contains("earlier tokens"), InputError);
+    CHECK_THROWS_WITH_AS(rank_heads_by_weight(tr, animal, it), doctest::Contains("earlier tokens"),
+                         InputError);
 }
 
 TEST_CASE("rank heads by weight: ties keep layer then head order") {
@@ -243,16 +247,16 @@ TEST_CASE("rollout equals a hand-computed product on a 3x3 two-layer example") {
     // Â0 = 0.5·A0 + 0.5·I = [[1,0,0],[1/4,3/4,0],[1/6,1/6,2/3]]
     const std::vector<float> a0{1, 0, 0, 0.25f, 0.75f, 0, 1 / 6.0f, 1 / 6.0f, 2 / 3.0f};
     // Â1 = [[1,0,0],[1/2,1/2,0],[0,1/2,1/2]]; R1 = Â1·Â0:
-    const std::vector<float> r1{1, 0, 0, 0.625f, 0.375f, 0, 0.125f + 1 / 12.0f,
-                                0.375f + 1 / 12.0f, 1 / 3.0f};
+    const std::vector<float> r1{
+        1, 0, 0, 0.625f, 0.375f, 0, 0.125f + 1 / 12.0f, 0.375f + 1 / 12.0f, 1 / 3.0f};
     CHECK_CLOSE("R0", std::span<const float>(r).first(9), std::span<const float>(a0), 1e-6);
     CHECK_CLOSE("R1", std::span<const float>(r).subspan(9), std::span<const float>(r1), 1e-6);
     CHECK_THROWS_AS(attention_rollout_of(layers, 3, 3), InputError);
 }
 
 TEST_CASE("rollout rows sum to 1 on every fixture model trace") {
-    for (const std::string name : {k_stories, k_gpt2, k_bert, "test--distilbert-tiny-random",
-                                   "test--roberta-tiny-random"}) {
+    for (const std::string name :
+         {k_stories, k_gpt2, k_bert, "test--distilbert-tiny-random", "test--roberta-tiny-random"}) {
         INFO("model ", name);
         const AttentionTrace tr = run_model(cached_model(name), k_animal);
         const int T = tr.n_token;
@@ -262,10 +266,11 @@ TEST_CASE("rollout rows sum to 1 on every fixture model trace") {
         REQUIRE(r.size() == size_t(tr.n_layer) * tr.tt());
         for (int l = 0; l < tr.n_layer; ++l) {
             const std::string what = name + " layer " + std::to_string(l);
-            check_rows_sum_to_one(std::span<const float>(means).subspan(size_t(l) * tr.tt(), tr.tt()),
-                                  T, 1e-5, what + " mean");
-            check_rows_sum_to_one(std::span<const float>(r).subspan(size_t(l) * tr.tt(), tr.tt()), T,
-                                  1e-5, what + " rollout");
+            check_rows_sum_to_one(
+                std::span<const float>(means).subspan(size_t(l) * tr.tt(), tr.tt()), T, 1e-5,
+                what + " mean");
+            check_rows_sum_to_one(std::span<const float>(r).subspan(size_t(l) * tr.tt(), tr.tt()),
+                                  T, 1e-5, what + " rollout");
         }
         // A causal rollout stays causal: nothing flows from later tokens.
         if (tr.causal) CHECK(r[size_t(tr.n_layer - 1) * tr.tt() + 1] == 0.0f);
@@ -287,7 +292,8 @@ TEST_CASE("value-norm weighted attention is w_ij times the norm of v_j") {
                 for (int d = 0; d < D; ++d) sq += double(v[j * D + d]) * v[j * D + d];
                 expected[size_t(i) * T + j] = float(w[size_t(i) * T + j] * std::sqrt(sq));
             }
-        CHECK_CLOSE("value norm", std::span<const float>(out), std::span<const float>(expected), 1e-6);
+        CHECK_CLOSE("value norm", std::span<const float>(out), std::span<const float>(expected),
+                    1e-6);
     }
     CHECK_THROWS_AS(value_norm_weighted(tr, tr.n_layer, 0), InputError);
     CHECK_THROWS_AS(value_norm_weighted(tr, 0, tr.n_head), InputError);
@@ -318,8 +324,7 @@ TEST_CASE("word groups: BERT ## continuations") {
 TEST_CASE("word groups: GPT-2 and stories260K pieces") {
     const AttentionTrace gpt2 = run_model(cached_model(k_gpt2), "The animal didn't cross. Hi 😀");
     WordGroups w = group_words(gpt2);
-    CHECK(w.labels ==
-          std::vector<std::string>{"The", "animal", "didn't", "cross.", "Hi", "😀"});
+    CHECK(w.labels == std::vector<std::string>{"The", "animal", "didn't", "cross.", "Hi", "😀"});
     CHECK(w.begin[2] == 2);  // "Ġdidn" + "'t"
     CHECK(w.end[2] == 4);
     CHECK(w.end.back() - w.begin.back() == 2);  // the emoji's bytes are split over two tokens
@@ -345,7 +350,12 @@ TEST_CASE("word groups: a sentence pair splits at the segments") {
 TEST_CASE("word groups without spans fall back to display texts") {
     Encoding enc;
     enc.ids = {1, 2, 3, 4};
-    enc.tokens = {"The", "\xc4\xa0" "ani", "mal", "\xc4\xa0" "!"};
+    enc.tokens = {"The",
+                  "\xc4\xa0"
+                  "ani",
+                  "mal",
+                  "\xc4\xa0"
+                  "!"};
     enc.texts = {"The", " ani", "mal", " !"};
     enc.special = {0, 0, 0, 0};
     const WordGroups w = group_words(enc, "");
@@ -379,8 +389,9 @@ TEST_CASE("merged matrices of the fixture models keep rows summing to 1") {
             for (int h = 0; h < tr.n_head; ++h) {
                 const auto merged = merge_words(tr.weights_of(l, h), w);
                 REQUIRE(merged.size() == size_t(w.n_word()) * w.n_word());
-                check_rows_sum_to_one(merged, w.n_word(), 1e-5,
-                                      name + " head " + std::to_string(l) + "." + std::to_string(h));
+                check_rows_sum_to_one(
+                    merged, w.n_word(), 1e-5,
+                    name + " head " + std::to_string(l) + "." + std::to_string(h));
             }
         const auto rollout = attention_rollout(tr);
         check_rows_sum_to_one(merge_words(std::span<const float>(rollout).first(tr.tt()), w),
@@ -410,7 +421,8 @@ TEST_CASE("two sentences: alignment and head difference") {
             CHECK(is_masked_value(diff[c]));
     }
     const std::vector<float> self = head_difference(a, a, 0, 0);
-    CHECK(std::all_of(self.begin(), self.end(), [](float x) { return x == 0 || is_masked_value(x); }));
+    CHECK(std::all_of(self.begin(), self.end(),
+                      [](float x) { return x == 0 || is_masked_value(x); }));
 
     const AttentionTrace shorter = run_model(gpt2, "A cat.");
     const TraceAlignment bad = align_traces(a, shorter);

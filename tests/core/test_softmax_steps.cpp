@@ -57,7 +57,8 @@ AttentionTrace tiny_trace() {
                 tr.scores[(h * T + i) * T + j] = float(dot / 2.0);
                 mx = std::max(mx, dot / 2.0);
             }
-            for (int j = 0; j <= i; ++j) sum += e[j] = std::exp(tr.scores[(h * T + i) * T + j] - mx);
+            for (int j = 0; j <= i; ++j)
+                sum += e[j] = std::exp(tr.scores[(h * T + i) * T + j] - mx);
             for (int j = 0; j <= i; ++j) {
                 tr.weights[(h * T + i) * T + j] = float(e[j] / sum);
                 for (int d = 0; d < D; ++d)
@@ -124,11 +125,13 @@ TEST_CASE("softmax_steps: bad indices throw InputError") {
 }
 
 TEST_CASE("softmax_steps: stage texts and values") {
-    CHECK(std::string(softmax_stage_explanation(SoftmaxStage::SubtractMax))
-              .starts_with("4. Subtract the row maximum: softmax is unchanged by a constant shift"));
+    CHECK(
+        std::string(softmax_stage_explanation(SoftmaxStage::SubtractMax))
+            .starts_with("4. Subtract the row maximum: softmax is unchanged by a constant shift"));
     for (int i = 0; i < k_softmax_stage_count; ++i) {
         const auto stage = SoftmaxStage(i);
-        CHECK(std::string(softmax_stage_explanation(stage)).starts_with(std::to_string(i + 1) + ". "));
+        CHECK(std::string(softmax_stage_explanation(stage))
+                  .starts_with(std::to_string(i + 1) + ". "));
         CHECK(std::string(softmax_stage_title(stage)).size() > 2);
     }
     const SoftmaxSteps s = softmax_steps(tiny_trace(), 0, 1, 2);
@@ -189,15 +192,15 @@ TEST_CASE("softmax_steps: every row of the fixture models matches the recorded t
                     for (int j = 0; j < T; ++j) {
                         const size_t cell = size_t(i) * T + j;
                         sum += s.weights[j];
-                        worst_weight = std::max(worst_weight,
-                                                std::fabs(double(s.weights[j]) - weights[cell]));
+                        worst_weight =
+                            std::max(worst_weight, std::fabs(double(s.weights[j]) - weights[cell]));
                         if (tr.mask[cell]) {
                             worst_score = std::max(
                                 worst_score,
                                 std::fabs(double(s.dots[j]) * s.scale - scores[cell]) / max_score);
                         } else {
-                            masked_ok = masked_ok && s.mask[j] == -k_inf &&
-                                        s.masked[j] == -k_inf && s.exps[j] == 0 && s.weights[j] == 0;
+                            masked_ok = masked_ok && s.mask[j] == -k_inf && s.masked[j] == -k_inf &&
+                                        s.exps[j] == 0 && s.weights[j] == 0;
                         }
                     }
                     worst_sum = std::max(worst_sum, std::fabs(sum - 1));
@@ -220,7 +223,8 @@ TEST_CASE("softmax_steps: every row of the fixture models matches the recorded t
 }
 
 TEST_CASE("softmax_steps: GQA and RoPE on stories260K") {
-    const AttentionTrace tr = run_model(cached_model("karpathy--tinyllamas--stories260K"), k_animal);
+    const AttentionTrace tr =
+        run_model(cached_model("karpathy--tinyllamas--stories260K"), k_animal);
     const int D = tr.d_head, T = tr.n_token;
     for (int h = 0; h < tr.n_head; ++h) {
         const SoftmaxSteps s = softmax_steps(tr, 2, h, 7);
@@ -242,7 +246,8 @@ TEST_CASE("softmax_steps: GQA and RoPE on stories260K") {
         }
         CHECK(n1 == doctest::Approx(n0).epsilon(1e-5));
         // Position 0 is not rotated at all.
-        for (int d = 0; d < D; ++d) CHECK(s.keys_norope[d] == doctest::Approx(s.keys[d]).epsilon(1e-6));
+        for (int d = 0; d < D; ++d)
+            CHECK(s.keys_norope[d] == doctest::Approx(s.keys[d]).epsilon(1e-6));
     }
     const SoftmaxSteps gpt2 =
         softmax_steps(run_model(cached_model("test--gpt2-tiny-random"), k_animal), 0, 0, 3);

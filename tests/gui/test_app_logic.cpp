@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "app_args.h"
+#include "attnscope/errors.h"
 #include "autopilot.h"
 #include "model_catalog.h"
 #include "pixel_check.h"
@@ -14,6 +15,8 @@ using namespace attnscope;
 using namespace attnscope::app;
 using namespace std::chrono_literals;
 
+
+TEST_SUITE_BEGIN("gui");
 namespace {
 
 bool parse(std::vector<const char*> argv, AppArgs* out, std::string* error) {
@@ -47,7 +50,7 @@ TEST_CASE("args: the scripted-run flags parse") {
     CHECK(*a.heatmap_mode == HeatmapMode::Difference);
 }
 
-TEST_CASE("args: unknown flags, views and bad values are errors") {
+TEST_CASE("args: unknown flags and views and bad values are errors") {
     AppArgs a;
     std::string error;
     CHECK_FALSE(parse({"--frames", "2", "--bogus"}, &a, &error));
@@ -68,7 +71,7 @@ TEST_CASE("args: unknown flags, views and bad values are errors") {
 
 // [SECTION] Scripted runs
 
-TEST_CASE("autopilot: waits to settle, renders N frames, captures the last") {
+TEST_CASE("autopilot: waits to settle then renders N frames and captures the last") {
     const auto t0 = AutoPilot::Clock::now();
     AutoPilot p({3, "", 10}, t0);
     CHECK_FALSE(p.end_frame(false, t0 + 1ms).capture);
@@ -119,7 +122,7 @@ TEST_CASE("autopilot: gives up when never settled") {
     CHECK(p.phase() == AutoPilot::Phase::TimedOut);
 }
 
-TEST_CASE("summarize_ms reports mean, median, p95 and max") {
+TEST_CASE("summarize_ms reports mean and median and p95 and max") {
     const std::string s = summarize_ms({1, 2, 3, 4, 10});
     CHECK(s.find("mean 4.00 ms") != std::string::npos);
     CHECK(s.find("median 3.00") != std::string::npos);
@@ -171,7 +174,7 @@ TEST_CASE("describe_error names the problem by kind") {
 
 // [SECTION] Model discovery
 
-TEST_CASE("catalog: lists model folders, says why one is not usable") {
+TEST_CASE("catalog: lists model folders and says why one is not usable") {
     namespace fs = std::filesystem;
     const fs::path root = test::temp_dir("catalog");
     fs::create_directories(root / "good");
@@ -243,3 +246,5 @@ TEST_CASE("catalog: search roots come from the environment") {
     CHECK(format_bytes(1536) == "1.5 KB");
     CHECK(format_count(124439808) == "124.4M");
 }
+
+TEST_SUITE_END();

@@ -12,6 +12,8 @@ using namespace attnscope::app;
 namespace fs = std::filesystem;
 using attnscope::test::pump;
 
+
+TEST_SUITE_BEGIN("gui");
 namespace {
 
 // A session on the real engine with `dir` loaded and its default sentence shown.
@@ -33,7 +35,7 @@ struct EngineFixture {
 
 }  // namespace
 
-TEST_CASE("engine session: GPT-2 runs, invalid UTF-8 and too-long texts become errors") {
+TEST_CASE("engine session: GPT-2 runs and invalid UTF-8 or too-long texts become errors") {
     EngineFixture f(test::model_dir("test--gpt2-tiny-random"));
     AppState& st = f.session.state();
     CHECK(st.model->arch == "gpt2");
@@ -119,3 +121,5 @@ TEST_CASE("engine session: broken model folders leave the loaded model in place"
     CHECK_FALSE(e.detail.empty());
     MESSAGE("no tokenizer: " << e.title << ": " << e.detail);
 }
+
+TEST_SUITE_END();

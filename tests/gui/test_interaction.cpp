@@ -12,6 +12,8 @@
 using namespace attnscope;
 using namespace attnscope::app;
 
+
+TEST_SUITE_BEGIN("gui");
 namespace {
 
 class ImGuiContextFixture {
@@ -77,7 +79,7 @@ TEST_CASE("token strip: hovering a chip points at its token in the trace's numbe
     CHECK(sel.active_token() == -1);
 }
 
-TEST_CASE("token strip: clicking selects a token, clicking again clears it") {
+TEST_CASE("token strip: clicking selects a token and clicking again clears it") {
     ImGuiContextFixture ui;
     const DisplayOptions options;
     const DisplayTrace d = make_display_trace(test::make_word_trace("the cat sat"), options);
@@ -116,11 +118,17 @@ TEST_CASE("sentence box: typed characters change the input and report the edit")
     ui.frame(k_away, false, draw);
     ui.frame(k_away, false, draw);
     CHECK_FALSE(changed);
-    ImGui::GetIO().AddInputCharactersUTF8("s");
+    // The box opens focused with the example sentence selected: the first key replaces it.
+    ImGui::GetIO().AddInputCharactersUTF8("A");
     ui.frame(k_away, false, draw);
     CHECK(changed);
-    CHECK(input.text.find('s') != std::string::npos);
-    CHECK(input.text.size() == 8);
+    CHECK(input.text == "A");
+    ImGui::GetIO().AddInputCharactersUTF8(" dog");
+    ui.frame(k_away, false, draw);
+    CHECK(changed);
+    CHECK(input.text == "A dog");
+    ui.frame(k_away, false, draw);
+    CHECK_FALSE(changed);
 }
 
 TEST_CASE("sentence box: encoders offer a second sentence") {
@@ -136,7 +144,7 @@ TEST_CASE("sentence box: encoders offer a second sentence") {
     CHECK(input.use_pair);
 }
 
-TEST_CASE("selection: begin_frame moves this frame's hover to the next, click toggles") {
+TEST_CASE("selection: begin_frame moves this frame's hover to the next and click toggles") {
     Selection s;
     s.hover_next = 4;
     s.begin_frame();
@@ -166,3 +174,5 @@ TEST_CASE("selection: clamp_selection keeps indices inside a new trace") {
     clamp_selection(s, 2, 4, 0);
     CHECK(s.token == -1);
 }
+
+TEST_SUITE_END();

@@ -10,6 +10,8 @@ using namespace std::chrono_literals;
 using attnscope::test::FakeBackend;
 using attnscope::test::pump;
 
+
+TEST_SUITE_BEGIN("gui");
 namespace {
 
 struct Fixture {
@@ -112,7 +114,7 @@ TEST_CASE("session: a result made with a replaced model is never shown") {
     CHECK(st.display->n_layer == 3);
 }
 
-TEST_CASE("session: a failed run keeps the trace and selection; the next good run clears it") {
+TEST_CASE("session: a failed run keeps the trace and selection until a good run clears it") {
     Fixture f;
     f.start();
     AppState& st = f.session.state();
@@ -163,7 +165,7 @@ TEST_CASE("session: a model that fails to load leaves the current one in place")
     CHECK_FALSE(st.loading.active);
 }
 
-TEST_CASE("session: options that change the view model are recomputed, never mixed up") {
+TEST_CASE("session: options that change the view model are recomputed and never mixed up") {
     Fixture f;
     f.start();
     DisplayOptions o = f.session.state().options;
@@ -226,3 +228,5 @@ TEST_CASE("session: an empty text does not run and keeps the last trace") {
     CHECK(f.session.state().trace->text == "hello world");
     CHECK_FALSE(f.session.state().error);
 }
+
+TEST_SUITE_END();

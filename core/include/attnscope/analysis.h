@@ -147,7 +147,8 @@ ValueRange difference_range(float max_abs);
 float normalise(float value, ValueRange range);
 
 // A token's label: its display text with one leading space dropped, newlines / tabs shown as
-// arrows and a whitespace-only token as an open box; `fallback` (the vocabulary string) if empty.
+// arrows and a whitespace-only token as an open box; `fallback` (the vocabulary string) if the
+// text is empty or only U+FFFD (a byte of a split character).
 std::string token_label(std::string_view text, std::string_view fallback);
 
 // "3" or "4" for index 3, by option.

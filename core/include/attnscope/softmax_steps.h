@@ -24,33 +24,33 @@ namespace attnscope {
 // never scores, show the recomputed dots[j] * scale in `scaled`.
 struct SoftmaxSteps {
     int layer = 0, head = 0;
-    int query = 0;           // i, the query token of the row
-    int kv_head = 0;         // which KV head this query head reads (GQA: head / (H / G))
-    bool grouped = false;    // true if several query heads share KV heads (n_kv_head < n_head)
-    bool rope = false;       // true if q and k are after the rotary position embedding (Llama)
-    bool causal = false;     // decoder: keys after the query are masked
-    int n_token = 0;         // T
-    int d_head = 0;          // D
+    int query = 0;         // i, the query token of the row
+    int kv_head = 0;       // which KV head this query head reads (GQA: head / (H / G))
+    bool grouped = false;  // true if several query heads share KV heads (n_kv_head < n_head)
+    bool rope = false;     // true if q and k are after the rotary position embedding (Llama)
+    bool causal = false;   // decoder: keys after the query are masked
+    int n_token = 0;       // T
+    int d_head = 0;        // D
 
-    std::vector<float> q;            // [D]    query of token i (post-RoPE when `rope`)
-    std::vector<float> q_norope;     // [D]    before RoPE (only when `rope`, else empty)
-    std::vector<float> keys;         // [T][D] k_j (post-RoPE when `rope`)
-    std::vector<float> keys_norope;  // [T][D] before RoPE (only when `rope`, else empty)
-    std::vector<float> values;       // [T][D] v_j
-    std::vector<float> products;     // [T][D] q ∘ k_j, element-wise
-    std::vector<float> dots;         // [T]    q · k_j = Σ_d products[j][d]
-    float scale = 1;                 //        1 / √D
-    std::vector<float> scaled;       // [T]    q · k_j / √D
-    std::vector<uint8_t> allowed;    // [T]    1 where token i may attend to key j
-    std::vector<float> mask;         // [T]    additive mask: 0 allowed, -inf masked
-    std::vector<float> masked;       // [T]    scaled + mask (-inf for masked keys)
-    float row_max = 0;               //        max over allowed keys of `masked`
-    std::vector<float> shifted;      // [T]    masked - row_max (≤ 0; -inf for masked keys)
-    std::vector<float> exps;         // [T]    exp(shifted) in (0, 1]; 0 for masked keys
-    float sum = 0;                   //        Σ_j exps[j] (≥ 1: the max's term is exp(0) = 1)
-    std::vector<float> weights;      // [T]    exps / sum; sums to 1; 0 for masked keys
+    std::vector<float> q;              // [D]    query of token i (post-RoPE when `rope`)
+    std::vector<float> q_norope;       // [D]    before RoPE (only when `rope`, else empty)
+    std::vector<float> keys;           // [T][D] k_j (post-RoPE when `rope`)
+    std::vector<float> keys_norope;    // [T][D] before RoPE (only when `rope`, else empty)
+    std::vector<float> values;         // [T][D] v_j
+    std::vector<float> products;       // [T][D] q ∘ k_j, element-wise
+    std::vector<float> dots;           // [T]    q · k_j = Σ_d products[j][d]
+    float scale = 1;                   //        1 / √D
+    std::vector<float> scaled;         // [T]    q · k_j / √D
+    std::vector<uint8_t> allowed;      // [T]    1 where token i may attend to key j
+    std::vector<float> mask;           // [T]    additive mask: 0 allowed, -inf masked
+    std::vector<float> masked;         // [T]    scaled + mask (-inf for masked keys)
+    float row_max = 0;                 //        max over allowed keys of `masked`
+    std::vector<float> shifted;        // [T]    masked - row_max (≤ 0; -inf for masked keys)
+    std::vector<float> exps;           // [T]    exp(shifted) in (0, 1]; 0 for masked keys
+    float sum = 0;                     //        Σ_j exps[j] (≥ 1: the max's term is exp(0) = 1)
+    std::vector<float> weights;        // [T]    exps / sum; sums to 1; 0 for masked keys
     std::vector<float> contributions;  // [T][D] weights[j] · v_j
-    std::vector<float> output;       // [D]    Σ_j weights[j] · v_j (trace.head_out row i)
+    std::vector<float> output;         // [D]    Σ_j weights[j] · v_j (trace.head_out row i)
 };
 
 // Computes every stage for query token `query` of (layer, head). Cost O(T·D).
@@ -86,7 +86,7 @@ std::span<const float> stage_values(const SoftmaxSteps& steps, SoftmaxStage stag
 void interpolate_values(std::span<float> out, std::span<const float> a, std::span<const float> b,
                         float t);
 // The same between two stages' stage_values.
-std::vector<float> interpolate_stages(const SoftmaxSteps& steps, SoftmaxStage from,
-                                      SoftmaxStage to, float t);
+std::vector<float> interpolate_stages(const SoftmaxSteps& steps, SoftmaxStage from, SoftmaxStage to,
+                                      float t);
 
 }  // namespace attnscope
