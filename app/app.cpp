@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdio>
 
@@ -11,7 +12,7 @@
 namespace attnscope::app {
 
 namespace {
-constexpr size_t k_texel_budget = size_t(4) << 20;  // heatmap texels coloured per frame
+constexpr size_t k_upload_budget = size_t(4) << 20;  // weights sent to the GPU per frame
 }  // namespace
 
 // [SECTION] Life cycle ----------------------------------------------------------------------------
@@ -39,8 +40,11 @@ App::App(const AppArgs& args, std::function<void()> wake)
     } else if (const ModelEntry* e = first_usable(m_models)) {
         m_session.open_model({e->dir, ""});
     }
+    if (args.open_model_picker) m_model_picker_view.open();
     if (args.scripted())
-        m_pilot.emplace(ScriptConfig{args.frames, args.type_text, args.timeout}, Clock::now());
+        m_pilot.emplace(
+            ScriptConfig{args.frames, args.type_text, args.timeout, args.clicks, args.mouse},
+            Clock::now());
 }
 
 App::~App() = default;
@@ -84,9 +88,12 @@ void App::before_frame() {
 
 void App::inject_input() {
     if (!m_pilot) return;
-    // Scripted runs own the mouse: keep it off the window so no hover or tooltip depends on where
-    // the X server left the pointer.
-    ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    // Scripted runs own the mouse (off the window unless a click or --mouse puts it somewhere), so
+    // no hover or tooltip depends on where the X server left the pointer.
+    ImGuiIO& io = ImGui::GetIO();
+    const ScriptMouse mouse = m_pilot->mouse();
+    io.MousePos = mouse.on_window ? ImVec2(mouse.pos.x, mouse.pos.y) : ImVec2(-FLT_MAX, -FLT_MAX);
+    io.MouseDown[0] = mouse.down;
     const Clock::time_point now = Clock::now();
     const std::string key = m_pilot->key_to_type(now);
     if (key.empty()) return;
@@ -129,23 +136,30 @@ void App::frame() {
     ImGui::SetNextWindowSize(vp->WorkSize);
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
-                                   ImGuiWindowFlags_NoBringToFrontOnFocus;
+                                   ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                   // The clear colour is the background: with a software
+                                   // rasteriser a full-window blended quad costs real time.
+                                   ImGuiWindowFlags_NoBackground;
     ImGui::Begin("attnscope", nullptr, flags);
     draw_menu_bar();
     if (st.error) {
         switch (m_error_panel_view.draw(*st.error)) {
-            case ErrorAction::Dismiss: m_session.dismiss_error(); break;
+            case ErrorAction::Dismiss:
+                m_session.dismiss_error();
+                break;
             case ErrorAction::Truncate:
                 m_session.dismiss_error();
                 st.input.truncate = true;
                 m_session.run_now(now);
                 break;
-            case ErrorAction::None: break;
+            case ErrorAction::None:
+                break;
         }
     }
     if (!st.model) {
         const ModelEntry* chosen = nullptr;
-        if (m_welcome_view.draw(m_roots, m_models, st.loading.active, &chosen)) m_model_picker_view.open();
+        if (m_welcome_view.draw(m_roots, m_models, st.loading.active, &chosen))
+            m_model_picker_view.open();
         if (chosen) m_session.open_model({chosen->dir, ""});
         if (st.loading.active) ImGui::ProgressBar(st.loading.progress, ImVec2(-1, 0));
     } else {
@@ -155,7 +169,7 @@ void App::frame() {
         }
         m_focus_text = false;
         if (st.display)
-            m_token_strip_view.draw(*st.display, st.options, st.selection,
+            m_token_strip_view.draw(st.display, st.options, st.selection,
                                     ImGui::GetTextLineHeight() * 5.5f);
         const float sidebar_w = 300.0f * m_font_scale;
         ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, 0), true);
@@ -165,7 +179,8 @@ void App::frame() {
         draw_views();
     }
     bool rescan = false;
-    if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan)) m_session.open_model(*chosen);
+    if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan))
+        m_session.open_model(*chosen);
     if (rescan) rescan_models();
     if (auto request = m_export_view.draw()) m_export_request = request;
     ImGui::End();
@@ -195,10 +210,11 @@ void App::draw_menu_bar() {
     }
     if (st.display) {
         const DisplayTrace& d = *st.display;
-        ImGui::TextDisabled("  %d tokens shown of %d  |  layer %s, head %s  |  run %.0f ms%s",
-                            d.n_token, d.n_source_token, d.layer_labels[size_t(st.selection.layer)].c_str(),
-                            d.head_labels[size_t(st.selection.head)].c_str(),
-                            m_session.stats().last_run_seconds * 1000.0, st.running ? "  |  running..." : "");
+        ImGui::TextDisabled(
+            "  %d tokens shown of %d  |  layer %s, head %s  |  run %.0f ms%s", d.n_token,
+            d.n_source_token, d.layer_labels[size_t(st.selection.layer)].c_str(),
+            d.head_labels[size_t(st.selection.head)].c_str(),
+            m_session.stats().last_run_seconds * 1000.0, st.running ? "  |  running..." : "");
     }
     if (!m_status.empty()) ImGui::TextDisabled("  %s", m_status.c_str());
     ImGui::EndMenuBar();
@@ -219,7 +235,8 @@ void App::draw_sidebar(float width) {
         const int t = st.selection.active_token();
         const int shown = st.display->display_index[size_t(t)];
         ImGui::Separator();
-        ImGui::Text("Token %d: '%s'", t, shown >= 0 ? st.display->labels[size_t(shown)].c_str() : "(hidden)");
+        ImGui::Text("Token %d: '%s'", t,
+                    shown >= 0 ? st.display->labels[size_t(shown)].c_str() : "(hidden)");
     }
     (void)width;
 }
@@ -228,8 +245,9 @@ void App::draw_views() {
     AppState& st = m_session.state();
     ImGui::BeginChild("##views", ImVec2(0, 0), false);
     if (!st.display) {
-        ImGui::TextDisabled(st.running || st.loading.active ? "Running the model..."
-                                                           : "Type a sentence to see its attention.");
+        ImGui::TextDisabled(st.running || st.loading.active
+                                ? "Running the model..."
+                                : "Type a sentence to see its attention.");
         ImGui::EndChild();
         return;
     }
@@ -237,7 +255,8 @@ void App::draw_views() {
     if (ImGui::BeginTabBar("##viewtabs")) {
         for (int i = 0; i < k_view_count; ++i) {
             const ViewKind v = ViewKind(i);
-            const ImGuiTabItemFlags f = forcing && v == st.selection.view ? ImGuiTabItemFlags_SetSelected : 0;
+            const ImGuiTabItemFlags f =
+                forcing && v == st.selection.view ? ImGuiTabItemFlags_SetSelected : 0;
             if (!ImGui::BeginTabItem(view_title(v), nullptr, f)) continue;
             if (!forcing) st.selection.view = v;
             m_tab_view = v;
@@ -258,17 +277,20 @@ void App::draw_view(ViewKind view) {
     switch (view) {
         case ViewKind::Grid:
             m_head_textures.set_source(st.display, st.options);
-            m_head_textures.update(m_renderer, k_texel_budget);
-            m_grid_view.draw(*st.display, m_head_textures, st.selection, probes);
+            m_grid_view.draw(*st.display, m_head_textures, m_renderer, k_upload_budget,
+                             st.selection, probes);
             break;
         case ViewKind::Heatmap:
             m_heatmap_view.draw(st.display, st.options, m_renderer, st.selection, probes);
             break;
-        case ViewKind::HeadView: m_head_view.draw(*st.display, st.selection); break;
+        case ViewKind::HeadView:
+            m_head_view.draw(st.display, st.selection);
+            break;
     }
 }
 
-// [SECTION] Scripted runs and captures --------------------------------------------------------------
+// [SECTION] Scripted runs and captures
+// --------------------------------------------------------------
 
 bool App::settled() const {
     const AppState& st = m_session.state();
@@ -278,15 +300,26 @@ bool App::settled() const {
     switch (st.selection.view) {
         case ViewKind::Grid:
             return m_head_textures.display() == st.display.get() && m_head_textures.complete();
-        case ViewKind::Heatmap: return m_heatmap_view.up_to_date();
-        case ViewKind::HeadView: return true;
+        case ViewKind::Heatmap:
+            return m_heatmap_view.up_to_date();
+        case ViewKind::HeadView:
+            return true;
     }
     return true;
 }
 
 double App::idle_wait_seconds() const {
-    if (m_pilot || !m_session.idle() || !m_head_textures.complete()) return 0.0;
-    return 0.25;
+    // Measured frames and unfinished textures need every frame.
+    if (m_pilot && m_pilot->phase() == AutoPilot::Phase::Rendering) return 0.0;
+    if (m_session.state().display && !settled() && m_session.idle()) return 0.0;
+    // Otherwise sleep until input, a worker's result (it wakes the loop) or the debounce's end,
+    // leaving the CPU to the forward pass.
+    if (auto deadline = m_session.debounce_deadline())
+        return std::max(0.0, std::chrono::duration<double>(*deadline - Clock::now()).count()) +
+               0.001;
+    if (m_session.state().loading.active) return 1.0 / 30.0;  // progress bar
+    if (!m_session.idle()) return 0.1;
+    return 0.5;
 }
 
 void App::after_render(int width, int height) {
@@ -295,8 +328,8 @@ void App::after_render(int width, int height) {
                                             m_export_request->scale, clear_color());
         std::string error;
         m_status = gfx::write_png(m_export_request->path, img, &error)
-                       ? "saved " + m_export_request->path + " (" + std::to_string(img.width) + "x" +
-                             std::to_string(img.height) + ")"
+                       ? "saved " + m_export_request->path + " (" + std::to_string(img.width) +
+                             "x" + std::to_string(img.height) + ")"
                        : error;
         m_export_request.reset();
     }
@@ -313,13 +346,17 @@ void App::capture(int width, int height) {
         fail(4, "not settled after " + std::to_string(int(m_args.timeout)) +
                     " s (model loading or running too slowly?)");
     }
-    if (st.error) std::fprintf(stderr, "attnscope: error panel: %s: %s\n", st.error->title.c_str(),
-                               st.error->detail.c_str());
+    if (st.error)
+        std::fprintf(stderr, "attnscope: error panel: %s: %s\n", st.error->title.c_str(),
+                     st.error->detail.c_str());
     if (!st.model) std::printf("attnscope: no model loaded (welcome screen)\n");
     if (st.display)
-        std::printf("attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s\n",
+        std::printf("attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s, layer %d, "
+                    "head %d, token %d, hovered %d\n",
                     st.model->name.c_str(), st.display->n_source_token, st.display->n_token,
-                    st.display->n_layer, st.display->n_head, view_name(st.selection.view));
+                    st.display->n_layer, st.display->n_head, view_name(st.selection.view),
+                    st.selection.layer, st.selection.head, st.selection.token,
+                    st.selection.hovered);
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
 
@@ -329,8 +366,9 @@ void App::capture(int width, int height) {
         fail(5, error);
     if (m_args.check_pixels) {
         const PixelCheckResult r = check_pixels(m_probes, screen.rgba.data(), width, height, 6);
-        std::printf("attnscope: pixel check: %d cells compared, %d failed, max channel diff %d/255\n",
-                    r.compared, r.failed, r.max_diff);
+        std::printf(
+            "attnscope: pixel check: %d cells compared, %d failed, max channel diff %d/255\n",
+            r.compared, r.failed, r.max_diff);
         if (!r.ok())
             fail(3, r.compared == 0 ? "pixel check: no heatmap cells large enough to compare"
                                     : "pixel check failed: " + r.first_failure);
@@ -347,9 +385,16 @@ void App::capture(int width, int height) {
         for (size_t i = 0; i < f.size(); ++i) std::printf("frame %zu: %.3f ms\n", i, f[i]);
         std::printf("attnscope: frame time: %s\n", summarize_ms(f).c_str());
     }
-    if (!m_pilot->latency_ms().empty())
+    if (!m_pilot->latency_ms().empty()) {
+        const Session::Stats& s = m_session.stats();
         std::printf("attnscope: keystroke-to-screen latency: %s\n",
                     summarize_ms(m_pilot->latency_ms()).c_str());
+        std::printf(
+            "attnscope: model runs shown: %d, mean %.2f ms each (forward pass + view model, "
+            "worker thread); debounce %d ms\n",
+            s.runs_shown, 1000.0 * s.shown_run_seconds / std::max(1, s.runs_shown),
+            int(SessionConfig{}.debounce.count()));
+    }
     std::fflush(stdout);
 }
 

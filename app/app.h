@@ -32,7 +32,7 @@
 namespace attnscope::app {
 
 class App {
-public:
+  public:
     // `wake` is called from worker threads when a result is ready (e.g. glfwPostEmptyEvent).
     App(const AppArgs& args, std::function<void()> wake);
     ~App();
@@ -53,9 +53,10 @@ public:
     double idle_wait_seconds() const;
     bool should_exit() const { return m_exit; }
     int exit_code() const { return m_exit_code; }
-    ImVec4 clear_color() const { return ImVec4(0.09f, 0.09f, 0.11f, 1.0f); }
+    // The window background (the main window draws none of its own).
+    ImVec4 clear_color() const { return ImGui::GetStyle().Colors[ImGuiCol_WindowBg]; }
 
-private:
+  private:
     void apply_startup_selection();
     void draw_menu_bar();
     void draw_sidebar(float width);
@@ -91,10 +92,10 @@ private:
     ImVec2 m_view_min, m_view_max;         // screen rectangle of the view in front (exports)
     std::vector<PixelProbe> m_probes;      // filled when checking pixels
     std::optional<ExportRequest> m_export_request;
-    std::string m_status;                  // last export message
-    float m_font_scale = 1.0f;             // scale the font atlas was built for
+    std::string m_status;       // last export message
+    float m_font_scale = 1.0f;  // scale the font atlas was built for
     ImGuiStyle m_base_style;
-    bool m_focus_text = true;              // put the keyboard in the sentence box
+    bool m_focus_text = true;  // put the keyboard in the sentence box
     bool m_startup_selection_done = false;
 
     std::optional<AutoPilot> m_pilot;

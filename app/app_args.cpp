@@ -25,11 +25,19 @@ bool parse_float(const std::string& s, float lo, float hi, float* out) {
     return true;
 }
 
+bool parse_point(const std::string& s, ScriptPoint* out) {
+    const auto comma = s.find(',');
+    if (comma == std::string::npos) return false;
+    return parse_float(s.substr(0, comma), 0.0f, 16384.0f, &out->x) &&
+           parse_float(s.substr(comma + 1), 0.0f, 16384.0f, &out->y);
+}
+
 bool takes_value(const std::string& flag) {
     static const char* const k_flags[] = {
-        "--model", "--shape", "--text", "--pair", "--n-tokens", "--view", "--layer", "--head",
-        "--token", "--mode", "--zoom", "--colormap", "--scale", "--font-scale", "--size", "--frames",
-        "--screenshot", "--export", "--export-scale", "--type", "--timeout"};
+        "--model",        "--shape",      "--text",   "--pair",   "--n-tokens",   "--view",
+        "--layer",        "--head",       "--token",  "--mode",   "--zoom",       "--colormap",
+        "--scale",        "--font-scale", "--size",   "--frames", "--screenshot", "--export",
+        "--export-scale", "--type",       "--timeout"};
     for (const char* f : k_flags)
         if (flag == f) return true;
     return false;
@@ -60,6 +68,7 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --scale SCALE        unit (0..1) | max (0..largest weight of each head)
   --font-scale S       text size multiplier (0.5 .. 3)
   --size WxH           window size (default 1280x800)
+  --open-model-picker  start with the model picker open
   --frames N           scripted run: once the model and text are shown, render N frames, exit
   --screenshot FILE    with --frames: save the last frame as PNG
   --export FILE        with --frames: save the view in front as PNG
@@ -67,6 +76,8 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --check-pixels       with --frames: check heatmap pixels against the colour map (exit 3 if not)
   --print-frame-times  with --frames: print each frame's time and a summary
   --type TEXT          with --frames: type TEXT one key at a time, report keystroke-to-grid latency
+  --click X,Y          with --frames: click there once settled (repeatable; before --type)
+  --mouse X,Y          with --frames: leave the mouse there for the measured frames
   --timeout SECONDS    with --frames: give up (exit 4) if not settled by then (default 120)
   --help, --version
 )";
@@ -101,6 +112,8 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.check_pixels = true;
         } else if (flag == "--print-frame-times") {
             a.print_frame_times = true;
+        } else if (flag == "--open-model-picker") {
+            a.open_model_picker = true;
         } else if (!takes_value(flag)) {
             *error = (flag.starts_with("-") ? "unknown option " : "unexpected argument ") + flag +
                      " (see --help)";
@@ -131,7 +144,8 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             if (!parse_heatmap_mode(v, &m)) return bad(v, "head, mean or diff");
             a.heatmap_mode = m;
         } else if (flag == "--zoom") {
-            if (!parse_float(v, 0.25f, 96.0f, &a.zoom)) return bad(v, "pixels per cell, 0.25 .. 96");
+            if (!parse_float(v, 0.25f, 96.0f, &a.zoom))
+                return bad(v, "pixels per cell, 0.25 .. 96");
         } else if (flag == "--colormap") {
             if (!parse_colormap(v, &a.options.colormap)) return bad(v, "viridis, magma or rdbu");
         } else if (flag == "--scale") {
@@ -157,6 +171,14 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.export_path = v;
         } else if (flag == "--export-scale") {
             if (!parse_float(v, 0.25f, 8.0f, &a.export_scale)) return bad(v, "0.25 .. 8");
+        } else if (flag == "--click" || flag == "--mouse") {
+            ScriptPoint p;
+            if (!parse_point(v, &p)) return bad(v, "X,Y in window pixels");
+            if (flag == "--click") {
+                a.clicks.push_back(p);
+            } else {
+                a.mouse = p;
+            }
         } else if (flag == "--type") {
             a.type_text = v;
         } else if (flag == "--timeout") {
@@ -170,9 +192,12 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
         return false;
     }
     const bool needs_frames = !a.screenshot.empty() || !a.export_path.empty() || a.check_pixels ||
-                              a.print_frame_times || !a.type_text.empty();
+                              a.print_frame_times || !a.type_text.empty() || !a.clicks.empty() ||
+                              a.mouse.has_value();
     if (needs_frames && a.frames == 0) {
-        *error = "--screenshot, --export, --check-pixels, --print-frame-times and --type need --frames N";
+        *error =
+            "--screenshot, --export, --check-pixels, --print-frame-times and --type need --frames "
+            "N";
         return false;
     }
     *out = std::move(a);

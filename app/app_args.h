@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app_state.h"
+#include "autopilot.h"
 #include "attnscope/analysis.h"
 
 namespace attnscope::app {
@@ -20,24 +22,27 @@ struct AppArgs {
     int n_tokens = 0;                            // --n-tokens N: repeat the text's tokens to N
 
     // What to show (0-based indices, whatever the label option).
-    std::optional<ViewKind> view;                // --view grid|heatmap|headview
-    std::optional<int> layer, head, token;       // --layer L --head H --token I
-    std::optional<HeatmapMode> heatmap_mode;     // --mode head|mean|diff
-    float zoom = 0;                              // --zoom PX: heatmap pixels per cell (0 = fit)
-    DisplayOptions options;                      // --hide-special --one-based --colormap NAME
-                                                 // --scale unit|max --font-scale S
+    std::optional<ViewKind> view;             // --view grid|heatmap|headview
+    std::optional<int> layer, head, token;    // --layer L --head H --token I
+    std::optional<HeatmapMode> heatmap_mode;  // --mode head|mean|diff
+    float zoom = 0;                           // --zoom PX: heatmap pixels per cell (0 = fit)
+    DisplayOptions options;                   // --hide-special --one-based --colormap NAME
+                                              // --scale unit|max --font-scale S
 
     // Window and scripted runs (tests, benchmarks).
-    int width = 1280, height = 800;              // --size WxH
-    int frames = 0;                              // --frames N: render N frames once settled, exit
-    std::string screenshot;                      // --screenshot FILE (PNG of the window)
-    std::string export_path;                     // --export FILE (PNG of the view in front)
-    float export_scale = 1.0f;                   // --export-scale S
-    bool check_pixels = false;                   // --check-pixels: compare cells with colormap
-    bool print_frame_times = false;              // --print-frame-times
-    std::string type_text;                       // --type TEXT: type it, one key per run
-    double timeout = 120;                        // --timeout SECONDS to settle before failing
+    int width = 1280, height = 800;  // --size WxH
+    int frames = 0;                  // --frames N: render N frames once settled, exit
+    std::string screenshot;          // --screenshot FILE (PNG of the window)
+    std::string export_path;         // --export FILE (PNG of the view in front)
+    float export_scale = 1.0f;       // --export-scale S
+    bool check_pixels = false;       // --check-pixels: compare cells with colormap
+    bool print_frame_times = false;  // --print-frame-times
+    std::string type_text;           // --type TEXT: type it, one key per run
+    std::vector<ScriptPoint> clicks;   // --click X,Y (repeatable): left clicks
+    std::optional<ScriptPoint> mouse;  // --mouse X,Y: where the mouse rests
+    double timeout = 120;            // --timeout SECONDS to settle before failing
 
+    bool open_model_picker = false;  // --open-model-picker: start with the picker open
     bool help = false, version = false;
 
     bool scripted() const { return frames > 0; }

@@ -6,18 +6,24 @@ namespace attnscope::app {
 
 const char* view_name(ViewKind view) {
     switch (view) {
-        case ViewKind::Grid: return "grid";
-        case ViewKind::Heatmap: return "heatmap";
-        case ViewKind::HeadView: return "headview";
+        case ViewKind::Grid:
+            return "grid";
+        case ViewKind::Heatmap:
+            return "heatmap";
+        case ViewKind::HeadView:
+            return "headview";
     }
     return "?";
 }
 
 const char* view_title(ViewKind view) {
     switch (view) {
-        case ViewKind::Grid: return "Model grid";
-        case ViewKind::Heatmap: return "Heatmap";
-        case ViewKind::HeadView: return "Head view";
+        case ViewKind::Grid:
+            return "Model grid";
+        case ViewKind::Heatmap:
+            return "Heatmap";
+        case ViewKind::HeadView:
+            return "Head view";
     }
     return "?";
 }
@@ -34,9 +40,12 @@ bool parse_view(const std::string& name, ViewKind* out) {
 
 const char* heatmap_mode_name(HeatmapMode mode) {
     switch (mode) {
-        case HeatmapMode::Head: return "head";
-        case HeatmapMode::LayerMean: return "mean";
-        case HeatmapMode::Difference: return "diff";
+        case HeatmapMode::Head:
+            return "head";
+        case HeatmapMode::LayerMean:
+            return "mean";
+        case HeatmapMode::Difference:
+            return "diff";
     }
     return "?";
 }

@@ -23,8 +23,8 @@ struct ErrorState {
 
 enum class ViewKind { Grid, Heatmap, HeadView };
 inline constexpr int k_view_count = 3;
-const char* view_name(ViewKind view);             // "grid", "heatmap", "headview" (for flags)
-const char* view_title(ViewKind view);            // "Model grid", "Heatmap", "Head view"
+const char* view_name(ViewKind view);   // "grid", "heatmap", "headview" (for flags)
+const char* view_title(ViewKind view);  // "Model grid", "Heatmap", "Head view"
 bool parse_view(const std::string& name, ViewKind* out);
 
 // What the heatmap view shows for the selected head.
@@ -40,7 +40,7 @@ bool parse_heatmap_mode(const std::string& name, HeatmapMode* out);
 // ones), so hiding special tokens keeps the selection. Views talk to each other only through this.
 struct Selection {
     int layer = 0, head = 0;
-    int token = -1;                // clicked token, -1 = none
+    int token = -1;                  // clicked token, -1 = none
     ViewKind view = ViewKind::Grid;  // the view in front (clicking a grid cell opens the heatmap)
     HeatmapMode heatmap_mode = HeatmapMode::Head;
 
@@ -69,27 +69,27 @@ struct PixelProbe {
     bool masked = false;
     Colormap map = Colormap::Viridis;
     ValueRange range;
-    std::string what;    // "grid L0 H1 (3, 2)" for messages
+    std::string what;  // "grid L0 H1 (3, 2)" for messages
 };
 
 // The loading state shown by the model panel.
 struct LoadState {
     bool active = false;
-    std::string what;    // the folder or shape being loaded
+    std::string what;  // the folder or shape being loaded
     float progress = 0;
 };
 
 struct AppState {
-    std::shared_ptr<const LoadedModel> model;        // null until a model is loaded
-    std::shared_ptr<const AttentionTrace> trace;     // the trace shown (null before the first run)
-    std::shared_ptr<const DisplayTrace> display;     // its view model, for `options`
-    uint64_t trace_generation = 0;                   // request generation of `trace`
-    RunRequest input;                                // the text boxes (edited by the UI)
+    std::shared_ptr<const LoadedModel> model;     // null until a model is loaded
+    std::shared_ptr<const AttentionTrace> trace;  // the trace shown (null before the first run)
+    std::shared_ptr<const DisplayTrace> display;  // its view model, for `options`
+    uint64_t trace_generation = 0;                // request generation of `trace`
+    RunRequest input;                             // the text boxes (edited by the UI)
     DisplayOptions options;
     Selection selection;
     std::optional<ErrorState> error;
     LoadState loading;
-    bool running = false;                            // a forward pass is queued or running
+    bool running = false;  // a forward pass is queued or running
 };
 
 }  // namespace attnscope::app

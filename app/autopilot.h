@@ -1,19 +1,35 @@
-// Scripted runs (--frames N): wait until the model and text are on screen, optionally type a text
-// one key at a time measuring keystroke-to-screen latency, then render N frames measuring frame
-// times, and ask for the capture (screenshot, export, pixel check) on the last one. Frames are
+// Scripted runs (--frames N): wait until the model and text are on screen, optionally click at
+// given points (each click settles before the next), type a text one key at a time measuring
+// keystroke-to-screen latency, then render N frames (with the mouse at a given point or off the
+// window) measuring frame times, and ask for the capture (screenshot, export, pixel check) on the
+// last one. Frames are
 // counted, not timed, so screenshots are deterministic. No window or GL here: the App feeds it.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace attnscope::app {
 
+struct ScriptPoint {
+    float x = 0, y = 0;  // window pixels, top-left origin
+};
+
 struct ScriptConfig {
-    int frames = 1;           // frames to render once settled
-    std::string type_text;    // typed after settling, one UTF-8 character per key
-    double timeout = 120;     // seconds to wait for each settle
+    int frames = 1;                   // frames to render once settled
+    std::string type_text;            // typed after settling, one UTF-8 character per key
+    double timeout = 120;             // seconds to wait for each settle
+    std::vector<ScriptPoint> clicks;  // left clicks after settling, before typing
+    std::optional<ScriptPoint> hover; // where the mouse rests afterwards (else off the window)
+};
+
+// The mouse for one frame.
+struct ScriptMouse {
+    bool on_window = false;
+    ScriptPoint pos;
+    bool down = false;
 };
 
 // What the App does after a frame was rendered.
@@ -23,14 +39,16 @@ struct FrameOutcome {
 };
 
 class AutoPilot {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
-    enum class Phase { Settling, Typing, Rendering, Done, TimedOut };
+    enum class Phase { Settling, Clicking, Typing, Rendering, Done, TimedOut };
 
     AutoPilot(ScriptConfig config, Clock::time_point start);
 
     // Start of a frame: the key to type now ("" for none).
     std::string key_to_type(Clock::time_point now);
+    // Start of a frame: where the mouse is and whether its left button is down.
+    ScriptMouse mouse() const;
     // After the frame was rendered. `settled`: nothing pending and the screen shows the newest
     // trace completely.
     FrameOutcome end_frame(bool settled, Clock::time_point now);
@@ -39,9 +57,13 @@ public:
     const std::vector<double>& frame_ms() const { return m_frame_ms; }
     const std::vector<double>& latency_ms() const { return m_latency_ms; }
 
-private:
+  private:
+    void start_next_phase(Clock::time_point now);
+
     ScriptConfig m_config;
     Phase m_phase = Phase::Settling;
+    size_t m_click = 0;      // the click in progress
+    int m_click_stage = 0;   // 0: press this frame, 1: release this frame, 2: wait to settle
     Clock::time_point m_phase_start;
     Clock::time_point m_last_frame_end;
     size_t m_typed = 0;          // bytes of type_text typed so far

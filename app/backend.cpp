@@ -12,7 +12,8 @@ namespace attnscope::app {
 
 namespace {
 
-constexpr const char* k_causal_text = "The animal didn't cross the street because it was too tired.";
+constexpr const char* k_causal_text =
+    "The animal didn't cross the street because it was too tired.";
 
 // config.json of GPT-2 small (124M): the shape of the frame-time benchmark.
 constexpr const char* k_gpt2_small_config = R"({
@@ -40,8 +41,8 @@ LoadedModel describe(std::shared_ptr<const Model> model, const ModelSource& sour
         m.mask_token = model->tokenizer().mask_token();
     m.default_text = k_causal_text;
     if (!c.causal && !m.mask_token.empty())
-        m.default_text = "The animal didn't cross the street because " + m.mask_token +
-                         " was too tired.";
+        m.default_text =
+            "The animal didn't cross the street because " + m.mask_token + " was too tired.";
     m.model = std::move(model);
     return m;
 }
@@ -74,7 +75,7 @@ Encoding repeat_encoding(const Encoding& e, int n) {
 }
 
 class EngineBackend final : public Backend {
-public:
+  public:
     LoadedModel load(const ModelSource& source, const ProgressFn& progress) override {
         if (!source.shape.empty()) return load_shape(source, progress);
         auto model = std::make_shared<const Model>(Model::load(source.dir, progress));
@@ -92,11 +93,11 @@ public:
         return run_encoding(*m.model, repeat_encoding(base, request.n_tokens), options);
     }
 
-private:
+  private:
     LoadedModel load_shape(const ModelSource& source, const ProgressFn& progress) {
         if (source.shape != "gpt2-small")
-            throw LoadError("unknown model shape '" + source.shape + "' (known: " +
-                            known_shapes() + ")");
+            throw LoadError("unknown model shape '" + source.shape + "' (known: " + known_shapes() +
+                            ")");
         ModelConfig config = parse_model_config(k_gpt2_small_config, "gpt2-small config");
         std::filesystem::path tokenizer_dir = find_gpt2_tokenizer(model_search_roots());
         if (tokenizer_dir.empty())
@@ -116,9 +117,15 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> make_engine_backend() { return std::make_unique<EngineBackend>(); }
+std::unique_ptr<Backend> make_engine_backend() {
+    return std::make_unique<EngineBackend>();
+}
 
-bool is_known_shape(const std::string& shape) { return shape == "gpt2-small"; }
-const char* known_shapes() { return "gpt2-small"; }
+bool is_known_shape(const std::string& shape) {
+    return shape == "gpt2-small";
+}
+const char* known_shapes() {
+    return "gpt2-small";
+}
 
 }  // namespace attnscope::app

@@ -25,15 +25,15 @@ struct ModelSource {
 struct LoadedModel {
     std::shared_ptr<const Model> model;  // null for test backends
     ModelSource source;
-    std::string name;                    // folder name or shape name
-    std::string arch;                    // "gpt2", "bert", ...
+    std::string name;  // folder name or shape name
+    std::string arch;  // "gpt2", "bert", ...
     int n_layer = 0, n_head = 0, n_kv_head = 0, d_model = 0, max_positions = 0;
     int64_t n_params = 0;
     bool causal = false;
-    bool random_weights = false;         // never present attention of random weights as meaningful
-    bool accepts_pair = false;           // encoders take a second sentence
-    std::string mask_token;              // "[MASK]", "<mask>", empty if none
-    std::string default_text;            // a sentence to open with
+    bool random_weights = false;  // never present attention of random weights as meaningful
+    bool accepts_pair = false;    // encoders take a second sentence
+    std::string mask_token;       // "[MASK]", "<mask>", empty if none
+    std::string default_text;     // a sentence to open with
 };
 
 // One forward pass the user asked for.
@@ -49,7 +49,7 @@ using ProgressFn = std::function<void(float)>;
 
 // Runs on worker threads. Implementations throw attnscope::Error for bad input.
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     virtual LoadedModel load(const ModelSource& source, const ProgressFn& progress) = 0;
     virtual AttentionTrace run(const LoadedModel& model, const RunRequest& request) = 0;

@@ -71,6 +71,34 @@ fs::path hf_snapshot(const fs::path& repo_dir) {
 
 }  // namespace
 
+int64_t count_safetensors_elements(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    unsigned char len_bytes[8] = {};
+    if (!in.read(reinterpret_cast<char*>(len_bytes), 8)) return 0;
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; --i) len = (len << 8) | len_bytes[i];
+    if (len == 0 || len > (uint64_t(100) << 20)) return 0;
+    std::string header(len, '\0');
+    if (!in.read(header.data(), std::streamsize(len))) return 0;
+    const nlohmann::json j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return 0;
+    int64_t total = 0;
+    for (const auto& [name, info] : j.items()) {
+        if (name == "__metadata__" || !info.is_object()) continue;
+        // GPT-2's causal-mask buffers are stored like weights but are not parameters.
+        if (name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias")) continue;
+        auto shape = info.find("shape");
+        if (shape == info.end() || !shape->is_array()) return 0;
+        int64_t n = 1;
+        for (const auto& d : *shape) {
+            if (!d.is_number_unsigned() && !d.is_number_integer()) return 0;
+            n *= d.get<int64_t>();
+        }
+        total += n;
+    }
+    return total;
+}
+
 std::vector<SearchRoot> model_search_roots() {
     std::vector<SearchRoot> roots;
     if (const char* env = std::getenv("ATTNSCOPE_MODELS"); env && *env && is_dir(env))
@@ -96,13 +124,18 @@ ModelEntry inspect_entry(const fs::path& dir, const std::string& origin) {
     const bool has_config = is_file(dir / "config.json");
     const bool single = is_file(dir / "model.safetensors");
     const bool sharded = is_file(dir / "model.safetensors.index.json");
-    if (single) e.weight_bytes = file_size_or_zero(dir / "model.safetensors");
+    if (single) {
+        e.weight_bytes = file_size_or_zero(dir / "model.safetensors");
+        e.n_params = count_safetensors_elements(dir / "model.safetensors");
+    }
     if (sharded) {
         std::error_code ec;
         for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
             const std::string n = it->path().filename().string();
-            if (n.starts_with("model-") && n.ends_with(".safetensors"))
+            if (n.starts_with("model-") && n.ends_with(".safetensors")) {
                 e.weight_bytes += file_size_or_zero(it->path());
+                e.n_params += count_safetensors_elements(it->path());
+            }
         }
     }
     if (has_config) {
@@ -172,7 +205,8 @@ const ModelEntry* first_usable(const std::vector<ModelEntry>& entries) {
 
 fs::path find_gpt2_tokenizer(const std::vector<SearchRoot>& roots) {
     for (const ModelEntry& e : find_models(roots)) {
-        if (e.model_type == "gpt2" && is_file(e.dir / "vocab.json") && is_file(e.dir / "merges.txt"))
+        if (e.model_type == "gpt2" && is_file(e.dir / "vocab.json") &&
+            is_file(e.dir / "merges.txt"))
             return e.dir;
     }
     return {};

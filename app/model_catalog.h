@@ -20,13 +20,14 @@ struct SearchRoot {
 // One candidate model folder.
 struct ModelEntry {
     std::filesystem::path dir;
-    std::string name;          // folder name; "org/name" for the Hugging Face cache
-    std::string origin;        // the SearchRoot it came from
-    bool usable = false;       // config.json and model.safetensors (or its shard index) present
-    std::string problem;       // why not usable ("no model.safetensors", ...)
-    std::string model_type;    // config.json's model_type ("" if unreadable)
+    std::string name;        // folder name; "org/name" for the Hugging Face cache
+    std::string origin;      // the SearchRoot it came from
+    bool usable = false;     // config.json and model.safetensors (or its shard index) present
+    std::string problem;     // why not usable ("no model.safetensors", ...)
+    std::string model_type;  // config.json's model_type ("" if unreadable)
     int n_layer = 0, n_head = 0;
-    uint64_t weight_bytes = 0; // size of the safetensors file(s)
+    uint64_t weight_bytes = 0;  // size of the safetensors file(s)
+    int64_t n_params = 0;  // elements of all tensors, from the safetensors headers (0 if unknown)
 };
 
 // The roots in search order: $ATTNSCOPE_MODELS (a folder of models, or one model folder),
@@ -40,6 +41,11 @@ std::vector<ModelEntry> find_models(const std::vector<SearchRoot>& roots);
 
 // Describes one folder (used for the roots' children and for a folder the user picks).
 ModelEntry inspect_entry(const std::filesystem::path& dir, const std::string& origin);
+
+// Number of parameters a safetensors file declares (tensor elements, without GPT-2's stored
+// attention-mask buffers), read from its header only; 0 if the file cannot be read or its header
+// is malformed (loading it reports the details).
+int64_t count_safetensors_elements(const std::filesystem::path& file);
 
 // The first usable entry, or nullptr.
 const ModelEntry* first_usable(const std::vector<ModelEntry>& entries);

@@ -20,11 +20,13 @@ PixelCheckResult check_pixels(const std::vector<PixelProbe>& probes, const uint8
             const int lo = k_masked_dark.r - tolerance, hi = k_masked_light.r + tolerance;
             for (int c = 0; c < 3; ++c)
                 diff = std::max(diff, px[c] < lo ? lo - px[c] : px[c] > hi ? px[c] - hi : 0);
-            diff = std::max({diff, std::abs(px[0] - px[1]) - tolerance, std::abs(px[1] - px[2]) - tolerance});
+            diff = std::max(
+                {diff, std::abs(px[0] - px[1]) - tolerance, std::abs(px[1] - px[2]) - tolerance});
             expected = "masked grey";
         } else {
             const Rgb8 want = colormap_rgb(p.map, normalise(p.value, p.range));
-            diff = std::max({std::abs(px[0] - want.r), std::abs(px[1] - want.g), std::abs(px[2] - want.b)});
+            diff = std::max(
+                {std::abs(px[0] - want.r), std::abs(px[1] - want.g), std::abs(px[2] - want.b)});
             expected = "(" + std::to_string(want.r) + ", " + std::to_string(want.g) + ", " +
                        std::to_string(want.b) + ") for value " + std::to_string(p.value);
         }

@@ -12,8 +12,8 @@ namespace attnscope::app {
 struct PixelCheckResult {
     int compared = 0;
     int failed = 0;
-    int max_diff = 0;          // largest channel difference seen, 0..255
-    std::string first_failure; // what, where, expected vs got
+    int max_diff = 0;           // largest channel difference seen, 0..255
+    std::string first_failure;  // what, where, expected vs got
     bool ok() const { return compared > 0 && failed == 0; }
 };
 

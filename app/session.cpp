@@ -19,7 +19,9 @@ void Session::open_model(const ModelSource& source) {
                      }});
 }
 
-void Session::text_edited(Clock::time_point now) { m_pending_edit = now; }
+void Session::text_edited(Clock::time_point now) {
+    m_pending_edit = now;
+}
 
 void Session::run_now(Clock::time_point now) {
     m_pending_edit.reset();
@@ -65,10 +67,10 @@ void Session::submit_run(Clock::time_point edit_time) {
     std::shared_ptr<const LoadedModel> model = m_state.model;
     const DisplayOptions options = m_state.options;
     m_runner.submit({JobKind::Run, gen, [backend, model, request, options](std::atomic<float>&) {
-                         auto trace = std::make_shared<const AttentionTrace>(
-                             backend->run(*model, request));
-                         auto display =
-                             std::make_shared<const DisplayTrace>(make_display_trace(*trace, options));
+                         auto trace =
+                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
+                         auto display = std::make_shared<const DisplayTrace>(
+                             make_display_trace(*trace, options));
                          return JobOutput(TraceOutput{std::move(trace), std::move(display)});
                      }});
     m_state.running = true;
@@ -79,8 +81,7 @@ void Session::submit_display() {
     ++m_stats.display_jobs;
     std::shared_ptr<const AttentionTrace> trace = m_state.trace;
     const DisplayOptions options = m_state.options;
-    m_runner.submit({JobKind::Display, m_options_generation,
-                     [trace, options](std::atomic<float>&) {
+    m_runner.submit({JobKind::Display, m_options_generation, [trace, options](std::atomic<float>&) {
                          auto display = std::make_shared<const DisplayTrace>(
                              make_display_trace(*trace, options));
                          return JobOutput(TraceOutput{trace, std::move(display)});
@@ -89,9 +90,12 @@ void Session::submit_display() {
 
 bool Session::apply(JobResult&& result) {
     switch (result.kind) {
-        case JobKind::Load: return apply_load(std::move(result));
-        case JobKind::Run: return apply_run(std::move(result));
-        case JobKind::Display: return apply_display(std::move(result));
+        case JobKind::Load:
+            return apply_load(std::move(result));
+        case JobKind::Run:
+            return apply_run(std::move(result));
+        case JobKind::Display:
+            return apply_display(std::move(result));
     }
     return false;
 }
@@ -133,12 +137,13 @@ bool Session::apply_run(JobResult&& r) {
     m_state.trace_generation = r.generation;
     m_shown_edit_time = pending.edit_time;
     m_stats.last_run_seconds = r.seconds;
+    m_stats.shown_run_seconds += r.seconds;
     ++m_stats.runs_shown;
     const DisplayTrace& d = *m_state.display;
     clamp_selection(m_state.selection, d.n_layer, d.n_head, d.n_source_token);
-    if (m_state.error && (m_state.error->kind == ErrorKind::Input ||
-                          m_state.error->kind == ErrorKind::TooLong ||
-                          m_state.error->kind == ErrorKind::Other))
+    if (m_state.error &&
+        (m_state.error->kind == ErrorKind::Input || m_state.error->kind == ErrorKind::TooLong ||
+         m_state.error->kind == ErrorKind::Other))
         m_state.error.reset();
     // Options changed while this ran: its view model is out of date; recompute it.
     if (pending.options_generation != m_options_generation) submit_display();

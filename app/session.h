@@ -29,7 +29,7 @@ struct SessionConfig {
 };
 
 class Session {
-public:
+  public:
     // `notify` is called from worker threads when a result is ready (wake the event loop).
     explicit Session(std::unique_ptr<Backend> backend, SessionConfig config = {},
                      std::function<void()> notify = {});
@@ -55,19 +55,26 @@ public:
 
     // Nothing pending: no debounce running, no job queued or running, no result waiting.
     bool idle() const;
+    // When a pending edit's debounce ends (the event loop may sleep until then); none if no edit.
+    std::optional<Clock::time_point> debounce_deadline() const {
+        if (!m_pending_edit) return std::nullopt;
+        return *m_pending_edit + m_config.debounce;
+    }
 
     struct Stats {
         int runs_submitted = 0;
         int runs_shown = 0;
-        int stale_dropped = 0;  // results dropped because a newer one was shown or the model changed
+        int stale_dropped =
+            0;  // results dropped because a newer one was shown or the model changed
         int display_jobs = 0;
         double last_run_seconds = 0;
+        double shown_run_seconds = 0;  // sum over the runs shown (forward pass + view model)
     };
     const Stats& stats() const { return m_stats; }
     // When the edit behind the trace on screen happened (keystroke-to-screen latency).
     std::optional<Clock::time_point> shown_edit_time() const { return m_shown_edit_time; }
 
-private:
+  private:
     struct PendingRun {
         std::shared_ptr<const LoadedModel> model;
         uint64_t options_generation = 0;

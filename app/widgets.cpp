@@ -7,9 +7,9 @@ namespace attnscope::app::widgets {
 ImU32 head_color(int head, float alpha) {
     // matplotlib's tab10 plus two: readable on a dark background, distinct side by side.
     static const Rgb8 k_palette[] = {
-        {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},
-        {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {160, 160, 160},
-        {188, 189, 34}, {23, 190, 207}, {255, 215, 0},  {0, 200, 140},
+        {31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
+        {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {160, 160, 160},
+        {188, 189, 34},  {23, 190, 207}, {255, 215, 0},   {0, 200, 140},
     };
     constexpr int n = int(sizeof(k_palette) / sizeof(k_palette[0]));
     return color(k_palette[((head % n) + n) % n], alpha);
@@ -59,7 +59,8 @@ void fraction_bar(float fraction, const char* label, float width, ImU32 fill) {
     const ImVec2 p = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(p, ImVec2(p.x + width, p.y + h), ImGui::GetColorU32(ImGuiCol_FrameBg), 2.0f);
-    dl->AddRectFilled(p, ImVec2(p.x + width * std::clamp(fraction, 0.0f, 1.0f), p.y + h), fill, 2.0f);
+    dl->AddRectFilled(p, ImVec2(p.x + width * std::clamp(fraction, 0.0f, 1.0f), p.y + h), fill,
+                      2.0f);
     const ImVec2 ts = ImGui::CalcTextSize(label);
     dl->AddText(ImVec2(p.x + width - ts.x - 4.0f, p.y + 1.0f), ImGui::GetColorU32(ImGuiCol_Text),
                 label);
@@ -72,6 +73,8 @@ void muted_text(const char* text) {
     ImGui::PopStyleColor();
 }
 
-ImU32 accent(float alpha) { return IM_COL32(255, 200, 60, int(alpha * 255.0f)); }
+ImU32 accent(float alpha) {
+    return IM_COL32(255, 200, 60, int(alpha * 255.0f));
+}
 
 }  // namespace attnscope::app::widgets

@@ -9,9 +9,12 @@ namespace attnscope::app {
 
 const char* job_kind_name(JobKind kind) {
     switch (kind) {
-        case JobKind::Load: return "load";
-        case JobKind::Run: return "run";
-        case JobKind::Display: return "display";
+        case JobKind::Load:
+            return "load";
+        case JobKind::Run:
+            return "run";
+        case JobKind::Display:
+            return "display";
     }
     return "?";
 }
@@ -56,7 +59,8 @@ std::optional<JobKind> Worker::running() const {
 }
 
 ErrorState describe_error(JobKind kind, std::exception_ptr error) {
-    const char* doing = kind == JobKind::Load ? "Could not load the model" : "Could not run the model";
+    const char* doing =
+        kind == JobKind::Load ? "Could not load the model" : "Could not run the model";
     try {
         std::rethrow_exception(error);
     } catch (const TooLongError& e) {

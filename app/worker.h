@@ -51,7 +51,7 @@ struct JobResult {
 };
 
 class Worker {
-public:
+  public:
     // `notify` is called (from the worker thread) after each result, e.g. to wake the event loop.
     explicit Worker(std::function<void()> notify = {});
     ~Worker();  // drops queued jobs, waits for the running one
@@ -69,7 +69,7 @@ public:
     // Kind of the running job, if any.
     std::optional<JobKind> running() const;
 
-private:
+  private:
     void loop();
 
     std::function<void()> m_notify;

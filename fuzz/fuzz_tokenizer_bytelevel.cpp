@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (!in.pair) {
         fuzz::require(gpt2->decode(g->ids) == in.text, "GPT-2 decode(encode(x)) != x");
-        if (!fuzz::contains_any(in.text, {"<s>", "</s>", "<pad>", "<unk>", "<mask>",
-                                          "<|endoftext|>"})) {
+        if (!fuzz::contains_any(in.text,
+                                {"<s>", "</s>", "<pad>", "<unk>", "<mask>", "<|endoftext|>"})) {
             fuzz::require(r->ids.size() == g->ids.size() + 2, "RoBERTa and GPT-2 token counts");
             for (size_t i = 0; i < g->ids.size(); ++i)
                 fuzz::require(r->ids[i + 1] == g->ids[i] + 4, "RoBERTa id != GPT-2 id + 4");

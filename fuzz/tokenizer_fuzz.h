@@ -43,7 +43,9 @@ inline std::unique_ptr<attnscope::Tokenizer> load(const char* folder) {
     }
 }
 
-inline bool valid_utf8_chars(const std::string& s) { return attnscope::is_valid_utf8(s); }
+inline bool valid_utf8_chars(const std::string& s) {
+    return attnscope::is_valid_utf8(s);
+}
 
 // The input as text and, if it holds a 0x1E (record separator), as a pair split there.
 struct Input {
@@ -61,10 +63,11 @@ inline Input split_input(const uint8_t* data, size_t size) {
 // Encodes, enforcing the error contract. Returns nullopt when the input was rejected.
 inline std::optional<attnscope::Encoding> encode_checked(const attnscope::Tokenizer& tok,
                                                          const Input& in) {
-    bool valid = attnscope::is_valid_utf8(in.text) && (!in.pair || attnscope::is_valid_utf8(*in.pair));
+    bool valid =
+        attnscope::is_valid_utf8(in.text) && (!in.pair || attnscope::is_valid_utf8(*in.pair));
     try {
-        attnscope::Encoding e = in.pair ? tok.encode(in.text, std::string_view(*in.pair))
-                                        : tok.encode(in.text);
+        attnscope::Encoding e =
+            in.pair ? tok.encode(in.text, std::string_view(*in.pair)) : tok.encode(in.text);
         require(valid, "invalid UTF-8 was accepted");
         return e;
     } catch (const attnscope::InputError& e) {

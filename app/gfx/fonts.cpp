@@ -1,8 +1,8 @@
 #include "fonts.h"
 
-#include <filesystem>
 #include <imgui.h>
 #include <imgui_impl_opengl3.h>
+#include <filesystem>
 
 namespace attnscope::gfx {
 

@@ -1,9 +1,9 @@
 #include "frame_io.h"
 
-#include <algorithm>
-#include <cmath>
 #include <imgui_impl_opengl3.h>
 #include <stb_image_write.h>
+#include <algorithm>
+#include <cmath>
 
 #include "gl.h"
 #include "texture.h"
@@ -17,7 +17,9 @@ void begin_frame(int width, int height, ImVec4 c) {
     glClear(GL_COLOR_BUFFER_BIT);
 }
 
-void finish() { glFinish(); }
+void finish() {
+    glFinish();
+}
 
 namespace {
 
@@ -96,8 +98,9 @@ Image render_region(ImDrawData* draw_data, ImVec2 min, ImVec2 max, float scale, 
     Image full = read_pixels(width, height);
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     const ImVec2 o = draw_data->DisplayPos;
-    return crop(full, int(std::floor((min.x - o.x) * scale)), int(std::floor((min.y - o.y) * scale)),
-                int(std::ceil((max.x - o.x) * scale)), int(std::ceil((max.y - o.y) * scale)));
+    return crop(full, int(std::floor((min.x - o.x) * scale)),
+                int(std::floor((min.y - o.y) * scale)), int(std::ceil((max.x - o.x) * scale)),
+                int(std::ceil((max.y - o.y) * scale)));
 }
 
 std::string take_gl_errors() {
@@ -105,12 +108,24 @@ std::string take_gl_errors() {
     for (GLenum e = glGetError(); e != GL_NO_ERROR; e = glGetError()) {
         if (!out.empty()) out += ", ";
         switch (e) {
-            case GL_INVALID_ENUM: out += "GL_INVALID_ENUM"; break;
-            case GL_INVALID_VALUE: out += "GL_INVALID_VALUE"; break;
-            case GL_INVALID_OPERATION: out += "GL_INVALID_OPERATION"; break;
-            case GL_INVALID_FRAMEBUFFER_OPERATION: out += "GL_INVALID_FRAMEBUFFER_OPERATION"; break;
-            case GL_OUT_OF_MEMORY: out += "GL_OUT_OF_MEMORY"; break;
-            default: out += "GL error " + std::to_string(e); break;
+            case GL_INVALID_ENUM:
+                out += "GL_INVALID_ENUM";
+                break;
+            case GL_INVALID_VALUE:
+                out += "GL_INVALID_VALUE";
+                break;
+            case GL_INVALID_OPERATION:
+                out += "GL_INVALID_OPERATION";
+                break;
+            case GL_INVALID_FRAMEBUFFER_OPERATION:
+                out += "GL_INVALID_FRAMEBUFFER_OPERATION";
+                break;
+            case GL_OUT_OF_MEMORY:
+                out += "GL_OUT_OF_MEMORY";
+                break;
+            default:
+                out += "GL error " + std::to_string(e);
+                break;
         }
         if (out.size() > 200) break;
     }

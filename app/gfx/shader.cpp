@@ -72,8 +72,12 @@ bool ShaderProgram::build(const char* vertex_source, const char* fragment_source
     return true;
 }
 
-void ShaderProgram::use() const { glUseProgram(m_id); }
+void ShaderProgram::use() const {
+    glUseProgram(m_id);
+}
 
-int ShaderProgram::uniform(const char* name) const { return glGetUniformLocation(m_id, name); }
+int ShaderProgram::uniform(const char* name) const {
+    return glGetUniformLocation(m_id, name);
+}
 
 }  // namespace attnscope::gfx

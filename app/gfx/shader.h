@@ -6,7 +6,7 @@
 namespace attnscope::gfx {
 
 class ShaderProgram {
-public:
+  public:
     ShaderProgram() = default;
     ~ShaderProgram();
     ShaderProgram(const ShaderProgram&) = delete;
@@ -22,7 +22,7 @@ public:
     unsigned id() const { return m_id; }
     bool valid() const { return m_id != 0; }
 
-private:
+  private:
     unsigned m_id = 0;
 };
 

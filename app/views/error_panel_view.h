@@ -9,7 +9,7 @@ namespace attnscope::app {
 enum class ErrorAction { None, Dismiss, Truncate };
 
 class ErrorPanelView {
-public:
+  public:
     ErrorAction draw(const ErrorState& error);
 };
 

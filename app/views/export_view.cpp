@@ -21,7 +21,8 @@ std::optional<ExportRequest> ExportView::draw() {
         ImGui::OpenPopup("Export view");
         m_open_request = false;
     }
-    if (!ImGui::BeginPopupModal("Export view", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return out;
+    if (!ImGui::BeginPopupModal("Export view", nullptr, ImGuiWindowFlags_AlwaysAutoResize))
+        return out;
     ImGui::TextUnformatted("Save the view in front as a PNG image.");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 24.0f);
     ImGui::InputText("File", &m_path);

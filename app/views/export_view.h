@@ -12,12 +12,12 @@ struct ExportRequest {
 };
 
 class ExportView {
-public:
+  public:
     void open(const std::string& suggested_path);
     // Draws the dialog if open; returns the request when the user confirms.
     std::optional<ExportRequest> draw();
 
-private:
+  private:
     bool m_open_request = false;
     std::string m_path;
     int m_scale_index = 0;

@@ -1,8 +1,8 @@
 #include "grid_view.h"
 
+#include <imgui.h>
 #include <algorithm>
 #include <cmath>
-#include <imgui.h>
 #include <string>
 
 #include "../widgets.h"
@@ -37,10 +37,12 @@ void add_probes(const DisplayTrace& d, const gfx::HeadTextures& textures, int l,
 
 }  // namespace
 
-void GridView::draw(const DisplayTrace& d, const gfx::HeadTextures& textures, Selection& sel,
+void GridView::draw(const DisplayTrace& d, gfx::HeadTextures& textures,
+                    gfx::HeatmapRenderer& renderer, size_t budget_values, Selection& sel,
                     std::vector<PixelProbe>* probes) {
-    widgets::muted_text("Rows: layers, columns: heads. Each thumbnail: queries (rows) x keys "
-                        "(columns). Click a head to open it.");
+    widgets::muted_text(
+        "Rows: layers, columns: heads. Each thumbnail: queries (rows) x keys "
+        "(columns). Click a head to open it.");
     if (d.n_token == 0) {
         ImGui::TextUnformatted("No tokens to show (all are hidden special tokens).");
         return;
@@ -50,9 +52,13 @@ void GridView::draw(const DisplayTrace& d, const gfx::HeadTextures& textures, Se
     const float label_w = ImGui::CalcTextSize("Layer 00").x + gap;
     const float header_h = ImGui::GetTextLineHeight() + 4.0f;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float fit = std::floor(std::min((avail.x - label_w - 16.0f) / H - gap,
-                                          (avail.y - header_h - 8.0f) / L - gap));
+    const float fit = std::floor(
+        std::min((avail.x - label_w - 16.0f) / H - gap, (avail.y - header_h - 8.0f) / L - gap));
     const float thumb = std::clamp(fit, 24.0f, 320.0f);
+    textures.update(renderer, budget_values, int(thumb));
+    if (!textures.supported())
+        ImGui::TextColored(ImVec4(1, 0.7f, 0.4f, 1),
+                           "This GPU cannot hold %d heads in one texture.", L * H);
 
     ImGui::BeginChild("##grid", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -86,20 +92,28 @@ void GridView::draw(const DisplayTrace& d, const gfx::HeadTextures& textures, Se
     // The active token's row, marked beside every thumbnail.
     const int active = sel.active_token();
     const int active_row = active >= 0 && active < d.n_source_token ? d.display_index[active] : -1;
+    auto corner = [&](int l, int h) {
+        return ImVec2(std::floor(origin.x + label_w + h * (thumb + gap)),
+                      std::floor(origin.y + header_h + l * (thumb + gap)));
+    };
+    // All thumbnails first: consecutive images of one texture merge into a single draw call.
+    for (int l = 0; l < L; ++l) {
+        for (int h = 0; h < H; ++h) {
+            const ImVec2 p = corner(l, h), q(p.x + thumb, p.y + thumb);
+            if (textures.ready(l, h)) {
+                dl->AddImage(textures.atlas(), p, q, textures.uv_min(l, h), textures.uv_max(l, h));
+                if (probes) add_probes(d, textures, l, h, p, thumb, probes);
+            }
+        }
+    }
     for (int l = 0; l < L; ++l) {
         const float y = origin.y + header_h + l * (thumb + gap);
         const std::string label = "L" + d.layer_labels[size_t(l)];
         dl->AddText(ImVec2(origin.x, y + (thumb - ImGui::GetTextLineHeight()) * 0.5f),
                     l == sel.layer ? text : dim, label.c_str());
         for (int h = 0; h < H; ++h) {
-            const ImVec2 p(std::floor(origin.x + label_w + h * (thumb + gap)), std::floor(y));
-            const ImVec2 q(p.x + thumb, p.y + thumb);
-            if (textures.ready(l, h)) {
-                dl->AddImage(textures.texture(l, h), p, q);
-                if (probes) add_probes(d, textures, l, h, p, thumb, probes);
-            } else {
-                dl->AddRectFilled(p, q, IM_COL32(40, 40, 48, 255));
-            }
+            const ImVec2 p = corner(l, h), q(p.x + thumb, p.y + thumb);
+            if (!textures.ready(l, h)) dl->AddRectFilled(p, q, IM_COL32(40, 40, 48, 255));
             if (active_row >= 0) {
                 const float ry = p.y + (active_row + 0.5f) * thumb / d.n_token;
                 dl->AddTriangleFilled(ImVec2(p.x - 5, ry - 3), ImVec2(p.x - 5, ry + 3),

@@ -1,6 +1,6 @@
 // The model grid: every layer x head as a thumbnail at once (144 for GPT-2 small / BERT base),
-// drawn from one texture per head (gfx::HeadTextures), never one rectangle per cell. Click a head
-// to open it in the heatmap view.
+// drawn from the heads' texture atlas (gfx::HeadTextures), never one rectangle per cell. Click a
+// head to open it in the heatmap view.
 #pragma once
 
 #include <vector>
@@ -11,10 +11,13 @@
 namespace attnscope::app {
 
 class GridView {
-public:
+  public:
     // `probes`: when not null, receives cells to check against the colour map.
-    void draw(const DisplayTrace& display, const gfx::HeadTextures& textures,
-              Selection& selection, std::vector<PixelProbe>* probes);
+    // Sizes the thumbnails to the view and has `textures` upload and colour tiles at that size
+    // (within `budget_values` floats uploaded this frame).
+    void draw(const DisplayTrace& display, gfx::HeadTextures& textures,
+              gfx::HeatmapRenderer& renderer, size_t budget_values, Selection& selection,
+              std::vector<PixelProbe>* probes);
 };
 
 }  // namespace attnscope::app

@@ -1,13 +1,19 @@
 #include "head_view.h"
 
+#include <imgui.h>
 #include <algorithm>
 #include <cmath>
-#include <imgui.h>
 #include <string>
 
 #include "../widgets.h"
 
 namespace attnscope::app {
+
+namespace {
+// Lines drawn at most: llvmpipe fills long blended lines slowly, and beyond a few hundred lines
+// the picture is a haze anyway. The strongest are kept.
+constexpr size_t k_max_lines = 600;
+}  // namespace
 
 void HeadView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     const int base = d.one_based ? 1 : 0;
@@ -23,11 +29,14 @@ void HeadView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
         const bool on = m_enabled[size_t(h)] != 0;
         ImGui::PushStyleColor(ImGuiCol_Button, widgets::head_color(h, on ? 0.9f : 0.15f));
         ImGui::PushStyleColor(ImGuiCol_ButtonHovered, widgets::head_color(h, 1.0f));
-        ImGui::PushStyleColor(ImGuiCol_Text, on ? IM_COL32(0, 0, 0, 255) : IM_COL32(200, 200, 200, 255));
-        if (ImGui::Button(d.head_labels[size_t(h)].c_str(), ImVec2(ImGui::GetFrameHeight() * 1.2f, 0)))
+        ImGui::PushStyleColor(ImGuiCol_Text,
+                              on ? IM_COL32(0, 0, 0, 255) : IM_COL32(200, 200, 200, 255));
+        if (ImGui::Button(d.head_labels[size_t(h)].c_str(),
+                          ImVec2(ImGui::GetFrameHeight() * 1.2f, 0)))
             m_enabled[size_t(h)] = on ? 0 : 1;
         ImGui::PopStyleColor(3);
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("head %s: click to toggle", d.head_labels[size_t(h)].c_str());
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("head %s: click to toggle", d.head_labels[size_t(h)].c_str());
         ImGui::PopID();
     }
     ImGui::SameLine();
@@ -39,9 +48,15 @@ void HeadView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
         std::fill(m_enabled.begin(), m_enabled.end(), 0);
         m_enabled[size_t(sel.head)] = 1;
     }
+    if (m_links.size() >= k_max_lines) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(strongest %zu lines; hover a token for all of its lines)",
+                            m_links.size());
+    }
 }
 
-void HeadView::draw(const DisplayTrace& d, Selection& sel) {
+void HeadView::draw(const std::shared_ptr<const DisplayTrace>& display, Selection& sel) {
+    const DisplayTrace& d = *display;
     if (m_enabled.size() != size_t(d.n_head)) m_enabled.assign(size_t(d.n_head), 1);
     draw_toolbar(d, sel);
     const int S = d.n_token;
@@ -93,30 +108,26 @@ void HeadView::draw(const DisplayTrace& d, Selection& sel) {
         if (active >= 0 && active < d.n_source_token) focus_row = d.display_index[size_t(active)];
     }
     const bool focused = focus_row >= 0 || focus_col >= 0;
-    // Without a focus, long inputs would need millions of lines: keep only the strong ones.
-    const float min_weight = focused ? 0.01f : (S > 96 ? 0.1f : 0.01f);
-
-    const float y0 = origin.y + row_h * 0.5f;
-    const float thickness = S > 64 ? 1.0f : 2.0f;
-    const ImVec2 clip_min = dl->GetClipRectMin(), clip_max = dl->GetClipRectMax();
-    for (int h = 0; h < d.n_head; ++h) {
-        if (!m_enabled[size_t(h)]) continue;
-        const std::span<const float> w = d.weights_of(sel.layer, h);
-        for (int i = 0; i < S; ++i) {
-            if (focus_row >= 0 && i != focus_row) continue;
-            for (int j = 0; j < S; ++j) {
-                if (focus_col >= 0 && j != focus_col) continue;
-                const float v = w[size_t(i) * S + j];
-                if (v < min_weight) continue;
-                const float ya = y0 + i * row_h, yb = y0 + j * row_h;
-                if ((ya < clip_min.y && yb < clip_min.y) || (ya > clip_max.y && yb > clip_max.y)) continue;
-                dl->AddLine(ImVec2(left_end + 4, ya), ImVec2(right_start - 4, yb),
-                            widgets::head_color(h, std::min(1.0f, v)), thickness);
-            }
-        }
+    const Key key{display, sel.layer, focus_row, focus_col, m_enabled};
+    if (!(key == m_key)) {
+        m_links = strongest_links(d, sel.layer, m_enabled, focus_row, focus_col,
+                                  focused ? 0.005f : 0.02f, k_max_lines);
+        m_key = key;
     }
 
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const float y0 = origin.y + row_h * 0.5f;
+    const float thickness = focused ? 2.0f : 1.0f;
+    const ImVec2 clip_min = dl->GetClipRectMin(), clip_max = dl->GetClipRectMax();
+    // Weakest first, so the strong lines end up on top.
+    for (auto it = m_links.rbegin(); it != m_links.rend(); ++it) {
+        const float ya = y0 + it->query * row_h, yb = y0 + it->key * row_h;
+        if ((ya < clip_min.y && yb < clip_min.y) || (ya > clip_max.y && yb > clip_max.y)) continue;
+        dl->AddLine(ImVec2(left_end + 4, ya), ImVec2(right_start - 4, yb),
+                    widgets::head_color(it->head, std::min(1.0f, it->weight)), thickness);
+    }
+
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text),
+                dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
     for (int s = 0; s < S; ++s) {
         const float y = origin.y + s * row_h + 2.5f;
         if (y + row_h < clip_min.y || y > clip_max.y) continue;
@@ -128,13 +139,12 @@ void HeadView::draw(const DisplayTrace& d, Selection& sel) {
             dl->AddRectFilled(ImVec2(left_end - tw - 10, y - 2), ImVec2(left_end, y + line_h + 2),
                               widgets::accent(0.35f), 3.0f);
         if (hot_right)
-            dl->AddRectFilled(ImVec2(right_start, y - 2), ImVec2(right_start + tw + 10, y + line_h + 2),
-                              widgets::accent(0.35f), 3.0f);
+            dl->AddRectFilled(ImVec2(right_start, y - 2),
+                              ImVec2(right_start + tw + 10, y + line_h + 2), widgets::accent(0.35f),
+                              3.0f);
         dl->AddText(ImVec2(left_end - 6 - tw, y), hot_left ? widgets::accent() : base, l.c_str());
         dl->AddText(ImVec2(right_start + 6, y), hot_right ? widgets::accent() : base, l.c_str());
     }
-    if (!focused && S > 96)
-        dl->AddText(ImVec2(origin.x, origin.y - 2), dim, "long input: weights < 0.1 hidden; hover a token");
     ImGui::EndChild();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../app_state.h"
@@ -11,12 +12,22 @@
 namespace attnscope::app {
 
 class HeadView {
-public:
-    void draw(const DisplayTrace& display, Selection& selection);
+  public:
+    void draw(const std::shared_ptr<const DisplayTrace>& display, Selection& selection);
 
-private:
+  private:
+    // What the cached lines were chosen for.
+    struct Key {
+        std::shared_ptr<const DisplayTrace> display;
+        int layer = -1, focus_row = -1, focus_col = -1;
+        std::vector<uint8_t> enabled;
+        bool operator==(const Key&) const = default;
+    };
     void draw_toolbar(const DisplayTrace& d, Selection& selection);
+
     std::vector<uint8_t> m_enabled;  // [H] heads whose lines are drawn
+    Key m_key;
+    std::vector<Link> m_links;  // the lines to draw, strongest first (recomputed on change)
 };
 
 }  // namespace attnscope::app

@@ -1,8 +1,8 @@
 #include "heatmap_view.h"
 
+#include <imgui.h>
 #include <algorithm>
 #include <cmath>
-#include <imgui.h>
 #include <string>
 
 #include "../widgets.h"
@@ -91,7 +91,8 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float bar_w = ImGui::GetFontSize() * 7.0f, bar_h = ImGui::GetTextLineHeight();
     if (m_legend.valid())
-        ImGui::GetWindowDrawList()->AddImage(m_legend.imgui_id(), p, ImVec2(p.x + bar_w, p.y + bar_h));
+        ImGui::GetWindowDrawList()->AddImage(m_legend.imgui_id(), p,
+                                             ImVec2(p.x + bar_w, p.y + bar_h));
     ImGui::Dummy(ImVec2(bar_w, bar_h));
     ImGui::SameLine();
     ImGui::TextUnformatted(hi);
@@ -174,8 +175,8 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
     dl->AddImage(m_target.imgui_id(), m0, ImVec2(m0.x + extent, m0.y + extent));
     if (active_row >= 0)
         dl->AddRect(ImVec2(m0.x - 1, m0.y + active_row * cell - 1),
-                    ImVec2(m0.x + extent + 1, m0.y + (active_row + 1) * cell + 1), widgets::accent(),
-                    0, 0, 2.0f);
+                    ImVec2(m0.x + extent + 1, m0.y + (active_row + 1) * cell + 1),
+                    widgets::accent(), 0, 0, 2.0f);
     if (hover_i >= 0 && hover_j >= 0)
         dl->AddRect(ImVec2(m0.x + hover_j * cell, m0.y + hover_i * cell),
                     ImVec2(m0.x + (hover_j + 1) * cell, m0.y + (hover_i + 1) * cell),
@@ -184,7 +185,8 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
 
     // Pinned labels: every token when the cells are tall enough, else every step-th.
     const int step = std::max(1, int(std::ceil(line_h / cell)));
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text),
+                dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
     auto label_color = [&](int s, bool hot) {
         if (s == active_row) return widgets::accent();
         if (hot) return IM_COL32(255, 255, 255, 255);
@@ -199,8 +201,7 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         const float tw = ImGui::CalcTextSize(l.c_str()).x;
         // Centred on its row; when rows are shorter than the text, starting at its row.
         const float y = m0.y + i * cell + (cell < line_h ? 0.0f : (cell - line_h) * 0.5f);
-        dl->AddText(ImVec2(mclip.x - 6 - tw, y),
-                    label_color(i, i == hover_i), l.c_str());
+        dl->AddText(ImVec2(mclip.x - 6 - tw, y), label_color(i, i == hover_i), l.c_str());
     }
     dl->PopClipRect();
     const int first_col = std::max(0, int((mclip.x - m0.x) / cell));
@@ -210,11 +211,11 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         if (j % step != 0 && j != hover_j) continue;
         const std::string l = widgets::elide(d.labels[size_t(j)], max_label_px);
         const float x = m0.x + j * cell + (cell < line_h ? 0.0f : (cell - line_h) * 0.5f);
-        widgets::add_text_vertical(dl, ImVec2(x, mclip.y - 6),
-                                   label_color(j, j == hover_j), l.c_str());
+        widgets::add_text_vertical(dl, ImVec2(x, mclip.y - 6), label_color(j, j == hover_j),
+                                   l.c_str());
     }
     dl->PopClipRect();
-    dl->AddText(ImVec2(win.x + 4, win.y + 4), dim, "query \xe2\x86\x93");  // ↓
+    dl->AddText(ImVec2(win.x + 4, win.y + 4), dim, "query \xe2\x86\x93");         // ↓
     dl->AddText(ImVec2(win.x + 4, win.y + 4 + line_h), dim, "key \xe2\x86\x92");  // →
 
     // Hover and click: a cell points at its query token; a label at its token.
@@ -231,7 +232,8 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         } else if (sel.heatmap_mode == HeatmapMode::Head) {
             ImGui::Text("weight %.4f", m_values[at]);
         } else {
-            ImGui::Text("%s %.4f", sel.heatmap_mode == HeatmapMode::LayerMean ? "layer mean" : "head - mean",
+            ImGui::Text("%s %.4f",
+                        sel.heatmap_mode == HeatmapMode::LayerMean ? "layer mean" : "head - mean",
                         m_values[at]);
             ImGui::TextDisabled("head %.4f, layer mean %.4f", d.weights_of(sel.layer, sel.head)[at],
                                 d.layer_mean_of(sel.layer)[at]);
@@ -282,8 +284,8 @@ void HeatmapView::draw(const std::shared_ptr<const DisplayTrace>& display,
         m_up_to_date = true;
         return;
     }
-    const Key key{display, sel.layer, sel.head, sel.heatmap_mode, options.colormap,
-                  options.diverging, options.scale};
+    const Key key{display,          sel.layer,         sel.head,     sel.heatmap_mode,
+                  options.colormap, options.diverging, options.scale};
     if (!(key == m_key)) update_texture(key, renderer);
     m_up_to_date = true;
     draw_canvas(d, sel, probes);

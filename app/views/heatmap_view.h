@@ -13,7 +13,7 @@
 namespace attnscope::app {
 
 class HeatmapView {
-public:
+  public:
     void draw(const std::shared_ptr<const DisplayTrace>& display, const DisplayOptions& options,
               gfx::HeatmapRenderer& renderer, Selection& selection,
               std::vector<PixelProbe>* probes);
@@ -27,7 +27,7 @@ public:
     // True once the texture shows the current key (for scripted runs).
     bool up_to_date() const { return m_up_to_date; }
 
-private:
+  private:
     struct Key {
         std::shared_ptr<const DisplayTrace> display;
         int layer = -1, head = -1;
@@ -42,14 +42,14 @@ private:
 
     Key m_key;
     bool m_up_to_date = false;
-    std::vector<float> m_values;    // [S][S] what the texture shows, masked cells = sentinel
+    std::vector<float> m_values;  // [S][S] what the texture shows, masked cells = sentinel
     ValueRange m_range;
     Colormap m_map = Colormap::Viridis;
-    gfx::RenderTarget m_target;     // the coloured matrix
-    gfx::RenderTarget m_legend;     // the colour bar
-    float m_cell = 24.0f;           // pixels per cell when not fitting
-    bool m_fit = true;              // size cells to fit the view
-    int m_fit_tokens = -1;          // token count the current zoom was chosen for
+    gfx::RenderTarget m_target;  // the coloured matrix
+    gfx::RenderTarget m_legend;  // the colour bar
+    float m_cell = 24.0f;        // pixels per cell when not fitting
+    bool m_fit = true;           // size cells to fit the view
+    int m_fit_tokens = -1;       // token count the current zoom was chosen for
 };
 
 }  // namespace attnscope::app

@@ -7,7 +7,7 @@
 namespace attnscope::app {
 
 class ModelPanelView {
-public:
+  public:
     // Returns true when the user asks to open another model.
     bool draw(const AppState& state);
 };

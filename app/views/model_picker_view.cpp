@@ -1,8 +1,8 @@
 #include "model_picker_view.h"
 
-#include <algorithm>
 #include <imgui.h>
 #include <imgui_stdlib.h>
+#include <algorithm>
 
 #include "../widgets.h"
 
@@ -38,8 +38,9 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
     const ImVec2 display = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(display.x * 0.5f, display.y * 0.5f), ImGuiCond_Appearing,
                             ImVec2(0.5f, 0.5f));
-    ImGui::SetNextWindowSize(ImVec2(std::min(900.0f, display.x - 40), std::min(620.0f, display.y - 40)),
-                             ImGuiCond_Appearing);
+    ImGui::SetNextWindowSize(
+        ImVec2(std::min(900.0f, display.x - 40), std::min(620.0f, display.y - 40)),
+        ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal("Open model", nullptr, ImGuiWindowFlags_NoSavedSettings)) return {};
 
     ImGui::TextUnformatted("Models found");
@@ -53,7 +54,7 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
         ImGui::TableSetupColumn("Model", ImGuiTableColumnFlags_WidthStretch, 3.0f);
         ImGui::TableSetupColumn("Type", ImGuiTableColumnFlags_WidthStretch, 1.0f);
         ImGui::TableSetupColumn("Layers x heads", ImGuiTableColumnFlags_WidthStretch, 1.2f);
-        ImGui::TableSetupColumn("Weights", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+        ImGui::TableSetupColumn("Parameters", ImGuiTableColumnFlags_WidthStretch, 1.2f);
         ImGui::TableSetupColumn("Found in", ImGuiTableColumnFlags_WidthStretch, 1.5f);
         ImGui::TableHeadersRow();
         for (size_t i = 0; i < entries.size(); ++i) {
@@ -75,7 +76,8 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
             if (e.n_layer > 0) ImGui::Text("%d x %d", e.n_layer, e.n_head);
             ImGui::TableNextColumn();
             if (e.usable) {
-                ImGui::TextUnformatted(format_bytes(e.weight_bytes).c_str());
+                ImGui::Text("%s (%s)", e.n_params > 0 ? format_count(e.n_params).c_str() : "?",
+                            format_bytes(e.weight_bytes).c_str());
             } else {
                 ImGui::TextDisabled("none");
             }
@@ -85,14 +87,14 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
         ImGui::EndTable();
     }
     if (entries.empty())
-        widgets::muted_text("No model folders found. Searched: $ATTNSCOPE_MODELS, ./models, "
-                            "~/.cache/huggingface/hub.");
+        widgets::muted_text(
+            "No model folders found. Searched: $ATTNSCOPE_MODELS, ./models, "
+            "~/.cache/huggingface/hub.");
 
     ImGui::Separator();
     ImGui::TextUnformatted("Open a folder");
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Go  Open").x - 40);
-    if (ImGui::InputText("##path", &m_path, ImGuiInputTextFlags_EnterReturnsTrue))
-        browse(m_path);
+    if (ImGui::InputText("##path", &m_path, ImGuiInputTextFlags_EnterReturnsTrue)) browse(m_path);
     ImGui::SameLine();
     if (ImGui::Button("Go")) browse(m_path);
     ImGui::SameLine();
@@ -100,8 +102,9 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
     if (m_browse_entry) {
         const ModelEntry& e = *m_browse_entry;
         if (e.usable) {
-            ImGui::Text("This folder is a %s model, %d x %d, %s of weights.", e.model_type.c_str(),
-                        e.n_layer, e.n_head, format_bytes(e.weight_bytes).c_str());
+            ImGui::Text("This folder is a %s model: %d layers x %d heads, %s parameters (%s).",
+                        e.model_type.c_str(), e.n_layer, e.n_head, format_count(e.n_params).c_str(),
+                        format_bytes(e.weight_bytes).c_str());
         } else {
             ImGui::TextColored(ImVec4(1, 0.7f, 0.4f, 1), "Not usable: %s", e.problem.c_str());
         }

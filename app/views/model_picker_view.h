@@ -14,7 +14,7 @@
 namespace attnscope::app {
 
 class ModelPickerView {
-public:
+  public:
     void open() { m_open_request = true; }
 
     // Draws the picker if open. Returns the model the user chose; sets *rescan when the user asks
@@ -22,14 +22,14 @@ public:
     std::optional<ModelSource> draw(const std::vector<ModelEntry>& entries,
                                     const std::vector<SearchRoot>& roots, bool* rescan);
 
-private:
+  private:
     void browse(const std::filesystem::path& dir);
 
     bool m_open_request = false;
-    std::string m_path;                         // the folder box
-    std::filesystem::path m_browse_dir;         // the browser's folder
+    std::string m_path;                             // the folder box
+    std::filesystem::path m_browse_dir;             // the browser's folder
     std::vector<std::filesystem::path> m_children;  // its subfolders (listed on change)
-    std::optional<ModelEntry> m_browse_entry;   // the browser's folder, if it looks like a model
+    std::optional<ModelEntry> m_browse_entry;  // the browser's folder, if it looks like a model
 };
 
 }  // namespace attnscope::app

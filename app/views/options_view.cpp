@@ -46,8 +46,9 @@ bool OptionsView::draw(DisplayOptions& o) {
     ImGui::SameLine();
     changed |= ImGui::RadioButton("0..max", &scale, int(ValueScale::HeadMax));
     ImGui::SameLine();
-    widgets::help_marker("0..1: a colour means the same weight in every head.\n0..max: each head "
-                         "uses its whole colour range, so faint heads become visible.");
+    widgets::help_marker(
+        "0..1: a colour means the same weight in every head.\n0..max: each head "
+        "uses its whole colour range, so faint heads become visible.");
     o.scale = ValueScale(scale);
     if (m_font_scale_edit == 0) m_font_scale_edit = o.font_scale;
     ImGui::SetNextItemWidth(w);

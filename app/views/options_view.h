@@ -7,11 +7,11 @@
 namespace attnscope::app {
 
 class OptionsView {
-public:
+  public:
     // Returns true when `options` changed (the font scale only when the slider is released).
     bool draw(DisplayOptions& options);
 
-private:
+  private:
     float m_font_scale_edit = 0;  // slider value while dragging
 };
 

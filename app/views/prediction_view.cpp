@@ -1,7 +1,7 @@
 #include "prediction_view.h"
 
-#include <algorithm>
 #include <imgui.h>
+#include <algorithm>
 #include <string>
 
 #include "../widgets.h"

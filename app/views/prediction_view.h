@@ -8,7 +8,7 @@
 namespace attnscope::app {
 
 class PredictionView {
-public:
+  public:
     void draw(const AttentionTrace& trace, const LoadedModel& model);
 };
 

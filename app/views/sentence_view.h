@@ -7,7 +7,7 @@
 namespace attnscope::app {
 
 class SentenceView {
-public:
+  public:
     // Returns true if the input changed this frame. `focus` puts the keyboard in the first box.
     bool draw(RunRequest& input, const LoadedModel* model, bool running, bool focus);
 };

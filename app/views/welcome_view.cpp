@@ -1,8 +1,8 @@
 #include "welcome_view.h"
 
+#include <imgui.h>
 #include <cstdio>
 #include <filesystem>
-#include <imgui.h>
 
 #include "../widgets.h"
 
@@ -12,7 +12,8 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
                        bool loading, const ModelEntry** chosen) {
     bool open = false;
     const float width = std::min(ImGui::GetContentRegionAvail().x, 760.0f);
-    ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (ImGui::GetContentRegionAvail().x - width) * 0.5f);
+    ImGui::SetCursorPosX(ImGui::GetCursorPosX() +
+                         (ImGui::GetContentRegionAvail().x - width) * 0.5f);
     ImGui::BeginChild("##welcome", ImVec2(width, 0), false);
     ImGui::Dummy(ImVec2(0, 20));
     ImGui::TextUnformatted("attnscope shows how a transformer pays attention, live as you type.");
@@ -27,8 +28,9 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
         for (const ModelEntry& e : entries) {
             if (!e.usable) continue;
             char label[512];
-            std::snprintf(label, sizeof label, "%s  (%s, %d x %d, %s)", e.name.c_str(),
-                          e.model_type.c_str(), e.n_layer, e.n_head, format_bytes(e.weight_bytes).c_str());
+            std::snprintf(label, sizeof label, "%s  (%s, %d layers x %d heads, %s parameters)",
+                          e.name.c_str(), e.model_type.c_str(), e.n_layer, e.n_head,
+                          format_count(e.n_params).c_str());
             if (ImGui::Selectable(label)) *chosen = &e;
         }
     } else {
@@ -44,19 +46,23 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
     ImGui::BulletText("./models/<name>/  (next to where you start attnscope: %s/models)",
                       std::filesystem::current_path(ec).string().c_str());
     ImGui::BulletText("a folder named by the environment variable ATTNSCOPE_MODELS");
-    ImGui::BulletText("the Hugging Face cache, ~/.cache/huggingface/hub (huggingface-cli download)");
+    ImGui::BulletText(
+        "the Hugging Face cache, ~/.cache/huggingface/hub (huggingface-cli download)");
     ImGui::Dummy(ImVec2(0, 6));
     ImGui::TextUnformatted("To download GPT-2 small (500 MB), for example:");
     ImGui::Indent();
     ImGui::TextDisabled("huggingface-cli download openai-community/gpt2 --local-dir models/gpt2");
-    ImGui::TextDisabled("or: git lfs install && git clone https://huggingface.co/openai-community/gpt2 models/gpt2");
+    ImGui::TextDisabled(
+        "or: git lfs install && git clone https://huggingface.co/openai-community/gpt2 "
+        "models/gpt2");
     ImGui::Unindent();
     ImGui::Dummy(ImVec2(0, 10));
     if (ImGui::Button("Open a model folder...")) open = true;
     ImGui::Dummy(ImVec2(0, 10));
     if (!roots.empty()) {
         ImGui::TextDisabled("Searched:");
-        for (const SearchRoot& r : roots) ImGui::BulletText("%s (%s)", r.dir.string().c_str(), r.origin.c_str());
+        for (const SearchRoot& r : roots)
+            ImGui::BulletText("%s (%s)", r.dir.string().c_str(), r.origin.c_str());
     }
     for (const ModelEntry& e : entries) {
         if (!e.usable) ImGui::BulletText("%s: %s", e.name.c_str(), e.problem.c_str());

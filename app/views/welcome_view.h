@@ -9,7 +9,7 @@
 namespace attnscope::app {
 
 class WelcomeView {
-public:
+  public:
     // Returns true when the user asks to open a folder; sets *chosen when they click a model.
     bool draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
               bool loading, const ModelEntry** chosen);

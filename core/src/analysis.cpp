@@ -8,6 +8,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <tuple>
 
 namespace attnscope {
 
@@ -39,9 +40,17 @@ constexpr std::array<Vec3, 7> k_magma = {{
 }};
 // ColorBrewer RdBu (11 classes), from blue (low) to red (high); linear between stops.
 constexpr std::array<std::array<int, 3>, 11> k_rdbu = {{
-    {0x05, 0x30, 0x61}, {0x21, 0x66, 0xac}, {0x43, 0x93, 0xc3}, {0x92, 0xc5, 0xde},
-    {0xd1, 0xe5, 0xf0}, {0xf7, 0xf7, 0xf7}, {0xfd, 0xdb, 0xc7}, {0xf4, 0xa5, 0x82},
-    {0xd6, 0x60, 0x4d}, {0xb2, 0x18, 0x2b}, {0x67, 0x00, 0x1f},
+    {0x05, 0x30, 0x61},
+    {0x21, 0x66, 0xac},
+    {0x43, 0x93, 0xc3},
+    {0x92, 0xc5, 0xde},
+    {0xd1, 0xe5, 0xf0},
+    {0xf7, 0xf7, 0xf7},
+    {0xfd, 0xdb, 0xc7},
+    {0xf4, 0xa5, 0x82},
+    {0xd6, 0x60, 0x4d},
+    {0xb2, 0x18, 0x2b},
+    {0x67, 0x00, 0x1f},
 }};
 
 Vec3 polynomial(const std::array<Vec3, 7>& c, double t) {
@@ -59,8 +68,7 @@ Vec3 rdbu(double t) {
     int i = std::clamp(int(std::floor(x)), 0, int(k_rdbu.size()) - 2);
     double f = x - i;
     Vec3 out{};
-    for (int k = 0; k < 3; ++k)
-        out[k] = (k_rdbu[i][k] * (1 - f) + k_rdbu[i + 1][k] * f) / 255.0;
+    for (int k = 0; k < 3; ++k) out[k] = (k_rdbu[i][k] * (1 - f) + k_rdbu[i + 1][k] * f) / 255.0;
     return out;
 }
 
@@ -72,14 +80,19 @@ uint8_t to_unorm8(double v) {
 
 const char* colormap_name(Colormap map) {
     switch (map) {
-        case Colormap::Viridis: return "viridis";
-        case Colormap::Magma: return "magma";
-        case Colormap::RdBu: return "rdbu";
+        case Colormap::Viridis:
+            return "viridis";
+        case Colormap::Magma:
+            return "magma";
+        case Colormap::RdBu:
+            return "rdbu";
     }
     return "?";
 }
 
-bool colormap_is_diverging(Colormap map) { return map == Colormap::RdBu; }
+bool colormap_is_diverging(Colormap map) {
+    return map == Colormap::RdBu;
+}
 
 bool parse_colormap(std::string_view name, Colormap* out) {
     for (int i = 0; i < k_colormap_count; ++i) {
@@ -95,14 +108,21 @@ Rgb8 colormap_rgb(Colormap map, float t) {
     double x = std::isnan(t) ? 0.0 : std::clamp(double(t), 0.0, 1.0);
     Vec3 c{};
     switch (map) {
-        case Colormap::Viridis: c = polynomial(k_viridis, x); break;
-        case Colormap::Magma: c = polynomial(k_magma, x); break;
-        case Colormap::RdBu: c = rdbu(x); break;
+        case Colormap::Viridis:
+            c = polynomial(k_viridis, x);
+            break;
+        case Colormap::Magma:
+            c = polynomial(k_magma, x);
+            break;
+        case Colormap::RdBu:
+            c = rdbu(x);
+            break;
     }
     return {to_unorm8(c[0]), to_unorm8(c[1]), to_unorm8(c[2])};
 }
 
-// [SECTION] Building blocks ------------------------------------------------------------------------
+// [SECTION] Building blocks
+// ------------------------------------------------------------------------
 
 std::vector<int32_t> shown_tokens(const Encoding& encoding, bool hide_special) {
     std::vector<int32_t> keep;
@@ -200,11 +220,25 @@ std::string token_label(std::string_view text, std::string_view fallback) {
     bool only_space = true;
     for (char c : text) {
         switch (c) {
-            case '\n': out += "\u21b5"; only_space = false; break;  // ↵
-            case '\t': out += "\u21e5"; only_space = false; break;  // ⇥
-            case '\r': out += "\u240d"; only_space = false; break;  // ␍
-            case ' ': out += ' '; break;
-            default: out += c; only_space = false; break;
+            case '\n':
+                out += "\u21b5";
+                only_space = false;
+                break;  // ↵
+            case '\t':
+                out += "\u21e5";
+                only_space = false;
+                break;  // ⇥
+            case '\r':
+                out += "\u240d";
+                only_space = false;
+                break;  // ␍
+            case ' ':
+                out += ' ';
+                break;
+            default:
+                out += c;
+                only_space = false;
+                break;
         }
     }
     if (only_space) {
@@ -214,9 +248,38 @@ std::string token_label(std::string_view text, std::string_view fallback) {
     return out;
 }
 
-std::string index_label(int index, bool one_based) { return std::to_string(index + (one_based ? 1 : 0)); }
+std::vector<Link> strongest_links(const DisplayTrace& d, int layer, std::span<const uint8_t> heads,
+                                  int query, int key, float min_weight, size_t max_links) {
+    std::vector<Link> links;
+    const int S = d.n_token;
+    for (int h = 0; h < d.n_head && h < int(heads.size()); ++h) {
+        if (!heads[h]) continue;
+        const std::span<const float> w = d.weights_of(layer, h);
+        for (int i = query >= 0 ? query : 0; i < (query >= 0 ? query + 1 : S); ++i)
+            for (int j = key >= 0 ? key : 0; j < (key >= 0 ? key + 1 : S); ++j) {
+                const size_t at = size_t(i) * S + j;
+                if (d.mask[at] && w[at] >= min_weight) links.push_back({i, j, h, w[at]});
+            }
+    }
+    auto stronger = [](const Link& a, const Link& b) {
+        if (a.weight != b.weight) return a.weight > b.weight;
+        return std::tie(a.head, a.query, a.key) < std::tie(b.head, b.query, b.key);
+    };
+    if (links.size() > max_links) {
+        std::nth_element(links.begin(), links.begin() + std::ptrdiff_t(max_links), links.end(),
+                         stronger);
+        links.resize(max_links);
+    }
+    std::sort(links.begin(), links.end(), stronger);
+    return links;
+}
 
-// [SECTION] The display trace ----------------------------------------------------------------------
+std::string index_label(int index, bool one_based) {
+    return std::to_string(index + (one_based ? 1 : 0));
+}
+
+// [SECTION] The display trace
+// ----------------------------------------------------------------------
 
 DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options) {
     const int L = trace.n_layer, H = trace.n_head, T = trace.n_token;
@@ -251,15 +314,16 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
         if (src < int(trace.tokens.tokens.size())) vocab = trace.tokens.tokens[src];
         d.labels.push_back(token_label(text, vocab));
         d.special.push_back(src < int(trace.tokens.special.size()) ? trace.tokens.special[src] : 0);
-        d.word_start.push_back(!text.empty() && (text.front() == ' ' || text.front() == '\n' ||
-                                                 text.front() == '\t'));
+        d.word_start.push_back(
+            !text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t'));
     }
 
     const size_t ss = size_t(S) * S;
     d.mask.resize(ss);
     for (int r = 0; r < S; ++r)
         for (int c = 0; c < S; ++c)
-            d.mask[size_t(r) * S + c] = full_mask[size_t(d.source_index[r]) * T + d.source_index[c]];
+            d.mask[size_t(r) * S + c] =
+                full_mask[size_t(d.source_index[r]) * T + d.source_index[c]];
 
     d.weights.resize(size_t(L) * H * ss);
     d.head_max.resize(size_t(L) * H);

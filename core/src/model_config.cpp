@@ -201,6 +201,11 @@ void read_llama(const ConfigReader& r, ModelConfig& c) {
     c.rope_theta = float(r.number_or("rope_theta", 10000.0));
     if (!(c.rope_theta > 0) || !std::isfinite(c.rope_theta))
         r.fail("\"rope_theta\" must be a positive number");
+    // Scaled RoPE (Llama 3's "llama3", "linear", "dynamic", YaRN) changes the rotation angles; running
+    // such a model with plain RoPE would show wrong attention without any error, so refuse it.
+    if (r.present("rope_scaling"))
+        r.fail("\"rope_scaling\" is set, but attnscope implements only plain RoPE; this model's "
+               "attention would be wrong");
     c.activation = r.string_or("hidden_act", "silu");
     c.causal = true;
     c.tie_word_embeddings = r.bool_or("tie_word_embeddings", false);

@@ -106,7 +106,7 @@ size_t match_gpt2(std::string_view text, size_t pos, size_t end) {
 }
 
 class ByteLevelBpeTokenizer final : public TokenizerBase {
-public:
+  public:
     explicit ByteLevelBpeTokenizer(TokenizerSpec&& spec) : m_options(spec.bytelevel) {
         init_common(spec);
         m_merges.init(spec.merges, m_vocab, spec.source);
@@ -132,7 +132,7 @@ public:
         return uni::utf8_lossy(bytes);
     }
 
-protected:
+  protected:
     void encode_piece(std::string_view text, size_t begin, size_t end,
                       std::vector<RawToken>& out) const override {
         if (m_options.add_prefix_space && text[begin] != ' ') {
@@ -156,7 +156,7 @@ protected:
         return uni::utf8_lossy(bytes);
     }
 
-private:
+  private:
     void encode_words(std::string_view text, size_t begin, size_t end,
                       std::vector<RawToken>& out) const {
         std::vector<BpeSymbol> symbols;
@@ -174,7 +174,8 @@ private:
         if (m_options.ignore_merges) {
             mapped.clear();
             for (size_t i = begin; i < end; ++i)
-                uni::append_utf8(mapped, alphabet().byte_to_cp[static_cast<unsigned char>(text[i])]);
+                uni::append_utf8(mapped,
+                                 alphabet().byte_to_cp[static_cast<unsigned char>(text[i])]);
             if (int32_t id = m_vocab.get(mapped); id >= 0) {
                 out.push_back({id, int32_t(begin), int32_t(end), false});
                 return;

@@ -114,7 +114,8 @@ void AddedTokenSplitter::split(std::string_view text, std::vector<Piece>& out) c
         search = stop;
         if (tok.single_word) {
             size_t prev_start = 0;
-            bool start_ok = start == 0 || !uni::is_word_char(char_before(text, start, &prev_start).cp);
+            bool start_ok =
+                start == 0 || !uni::is_word_char(char_before(text, start, &prev_start).cp);
             bool stop_ok = stop == n || !uni::is_word_char(uni::decode_utf8(text, stop).cp);
             if (!start_ok || !stop_ok) continue;
         }
@@ -158,8 +159,8 @@ void BpeMerges::init(const std::vector<std::pair<std::string, std::string>>& mer
         int32_t ia = vocab.get(a), ib = vocab.get(b), ij = vocab.get(joined);
         if (ia < 0 || ib < 0 || ij < 0) {
             const std::string& missing = ia < 0 ? a : ib < 0 ? b : joined;
-            throw TokenizerError(source + ": merge " + std::to_string(rank) + " (\"" + a + " " +
-                                 b + "\") uses \"" + missing + "\", which is not in the vocabulary");
+            throw TokenizerError(source + ": merge " + std::to_string(rank) + " (\"" + a + " " + b +
+                                 "\") uses \"" + missing + "\", which is not in the vocabulary");
         }
         // A repeated pair keeps its last rank, as Hugging Face's HashMap collect does.
         m_map.insert_or_assign(key(ia, ib), std::pair<int32_t, int32_t>(int32_t(rank), ij));

@@ -48,7 +48,7 @@ namespace {
 // merges, which go straight into a VocabMap and a merge list: the DOM of a 50k-entry object
 // costs more than everything else in loading together. The diverted values become null.
 class TokenizerSax {
-public:
+  public:
     using Merges = std::vector<std::pair<std::string, std::string>>;
     TokenizerSax(json& root, VocabMap& vocab, Merges* merges, bool root_is_vocab)
         : m_dom(root, true), m_vocab(vocab), m_merges(merges), m_root_is_vocab(root_is_vocab) {}
@@ -71,7 +71,8 @@ public:
     bool binary(json::binary_t& v) { return m_mode == Mode::Dom ? m_dom.binary(v) : fail_value(); }
     bool string(json::string_t& v) {
         switch (m_mode) {
-            case Mode::Dom: return m_dom.string(v);
+            case Mode::Dom:
+                return m_dom.string(v);
             case Mode::Merges: {
                 size_t sp = v.find(' ');
                 if (sp == std::string::npos || sp == 0 || sp + 1 == v.size()) return fail_merge();
@@ -82,7 +83,8 @@ public:
                 if (m_pair.size() == 2) return fail_merge();
                 m_pair.push_back(std::move(v));
                 return true;
-            default: return fail_value();
+            default:
+                return fail_value();
         }
     }
     bool start_object(std::size_t n) {
@@ -147,7 +149,7 @@ public:
         return false;
     }
 
-private:
+  private:
     enum class Mode { Dom, Vocab, Merges, MergePair };
 
     // True when the value starting now is model.<name> of a tokenizer.json.

@@ -5,11 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -24,7 +24,7 @@ namespace attnscope::detail {
 // loads in a few milliseconds (std::unordered_map<std::string> spent most of the load time
 // allocating nodes and re-hashing keys) and lookups take a string_view. Ids are >= 0.
 class VocabMap {
-public:
+  public:
     void reserve(size_t n);
     // Inserts the key, or gives an existing key the new id.
     void set(std::string_view key, int32_t id);
@@ -48,7 +48,7 @@ public:
         for (size_t i = 0; i < m_ids.size(); ++i) f(key_of(uint32_t(i)), m_ids[i]);
     }
 
-private:
+  private:
     struct Slot {
         uint32_t tag = 0;  // 0 = empty, else high hash bits | 1
         uint32_t entry = 0;
@@ -80,8 +80,8 @@ struct AddedToken {
 
 // One item of a post-processing template: a sequence (A or B) or special tokens.
 struct TemplatePiece {
-    int32_t sequence = -1;             // 0 = A, 1 = B, -1 = the special tokens below
-    std::vector<int32_t> ids;          // special token ids (sequence == -1)
+    int32_t sequence = -1;     // 0 = A, 1 = B, -1 = the special tokens below
+    std::vector<int32_t> ids;  // special token ids (sequence == -1)
     int32_t type_id = 0;
 };
 
@@ -151,7 +151,7 @@ std::unique_ptr<Tokenizer> make_sentencepiece_bpe(TokenizerSpec&& spec);
 // Hugging Face's AddedVocabulary::find_matches. All tokens are matched on the raw text: the
 // supported normalizers cannot create or destroy an added token's spelling.
 class AddedTokenSplitter {
-public:
+  public:
     struct Piece {
         size_t begin = 0;
         size_t end = 0;
@@ -163,7 +163,7 @@ public:
     // Splits text into ordinary and added-token pieces covering it (no empty text pieces).
     void split(std::string_view text, std::vector<Piece>& out) const;
 
-private:
+  private:
     std::vector<AddedToken> m_tokens;
     // Token indices by first byte, longest content first, so the first hit is the longest.
     std::array<std::vector<int32_t>, 256> m_by_first;
@@ -182,11 +182,11 @@ struct BpeSymbol {
 
 // The merge table: (left id, right id) -> (rank, merged id).
 class BpeMerges {
-public:
+  public:
     // Resolves the merges to ids. Throws TokenizerError (naming `source`) when a merge's parts or
     // result are not in the vocabulary.
-    void init(const std::vector<std::pair<std::string, std::string>>& merges,
-              const VocabMap& vocab, const std::string& source);
+    void init(const std::vector<std::pair<std::string, std::string>>& merges, const VocabMap& vocab,
+              const std::string& source);
     // Returns false if the pair has no merge.
     bool find(int32_t left, int32_t right, int32_t* rank, int32_t* merged) const {
         auto it = m_map.find(key(left, right));
@@ -201,7 +201,7 @@ public:
     // pair still merges into the same id. Removed symbols are compacted away on return.
     void merge_all(std::vector<BpeSymbol>& symbols) const;
 
-private:
+  private:
     static uint64_t key(int32_t a, int32_t b) {
         return (uint64_t(uint32_t(a)) << 32) | uint32_t(b);
     }
@@ -221,7 +221,7 @@ struct RawToken {
 // The shared half of every tokenizer: validation, added tokens, the template, the vocabulary
 // tables and the display texts. Subclasses tokenize ordinary text pieces and decode.
 class TokenizerBase : public Tokenizer {
-public:
+  public:
     Encoding encode(std::string_view text,
                     std::optional<std::string_view> pair = std::nullopt) const final;
     int32_t vocab_size() const final { return int32_t(m_id_to_token.size()); }
@@ -230,7 +230,7 @@ public:
     std::optional<int32_t> mask_token_id() const final { return m_mask_id; }
     std::string mask_token() const final { return m_mask_token; }
 
-protected:
+  protected:
     // Takes the vocabulary, added tokens, template and mask token from the spec (leaving the
     // rest for the subclass). Added tokens missing from the vocabulary are appended to it.
     void init_common(TokenizerSpec& spec);
@@ -244,7 +244,9 @@ protected:
     // The display text of an ordinary vocabulary token (added tokens display as themselves).
     virtual std::string display_of(const std::string& token) const = 0;
 
-    bool is_added(int32_t id) const { return id >= 0 && size_t(id) < m_is_added.size() && m_is_added[id]; }
+    bool is_added(int32_t id) const {
+        return id >= 0 && size_t(id) < m_is_added.size() && m_is_added[id];
+    }
 
     VocabMap m_vocab;
     std::vector<std::string> m_id_to_token;
@@ -255,7 +257,7 @@ protected:
     std::string m_mask_token;
     std::optional<int32_t> m_mask_id;
 
-private:
+  private:
     void encode_segment(std::string_view text, std::vector<RawToken>& out) const;
 };
 

@@ -15,16 +15,16 @@
 namespace attnscope {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using detail::AddedToken;
-using detail::PostTemplate;
-using detail::TemplatePiece;
-using detail::TokenizerSpec;
 using detail::has_file;
 using detail::parse_tokenizer_file;
+using detail::PostTemplate;
 using detail::read_file;
 using detail::read_json;
 using detail::read_optional_json;
+using detail::TemplatePiece;
+using detail::TokenizerSpec;
+using nlohmann::json;
 
 namespace {
 
@@ -46,7 +46,9 @@ T value_or(const json& obj, const char* key, T fallback) {
     return it->get<T>();
 }
 
-std::string type_of(const json& obj) { return value_or<std::string>(obj, "type", ""); }
+std::string type_of(const json& obj) {
+    return value_or<std::string>(obj, "type", "");
+}
 
 // The object itself, or the members of a "Sequence" (normalizers, pre_tokenizers, processors,
 // decoders), flattened.
@@ -150,11 +152,13 @@ PostTemplate parse_post_processor(const json& post, const TokenizerSpec& spec) {
         } else if (type == "BertProcessing" || type == "RobertaProcessing") {
             int32_t cls = p.at("cls").at(1).get<int32_t>();
             int32_t sep = p.at("sep").at(1).get<int32_t>();
-            result = type == "BertProcessing" ? bert_template(cls, sep) : roberta_template(cls, sep);
+            result =
+                type == "BertProcessing" ? bert_template(cls, sep) : roberta_template(cls, sep);
         } else if (type == "ByteLevel") {
             // Only trims offsets; it adds no tokens.
         } else {
-            throw TokenizerError(spec.source + ": post-processor \"" + type + "\" is not supported");
+            throw TokenizerError(spec.source + ": post-processor \"" + type +
+                                 "\" is not supported");
         }
     }
     return result;
@@ -165,12 +169,12 @@ PostTemplate bos_eos_template(const json& config, const TokenizerSpec& spec) {
     PostTemplate t;
     bool bos = value_or<bool>(config, "add_bos_token", false);
     bool eos = value_or<bool>(config, "add_eos_token", false);
-    int32_t bos_id = bos ? require_id(spec.vocab, spec.added, token_field(config, "bos_token"),
-                                      spec.source)
-                         : -1;
-    int32_t eos_id = eos ? require_id(spec.vocab, spec.added, token_field(config, "eos_token"),
-                                      spec.source)
-                         : -1;
+    int32_t bos_id =
+        bos ? require_id(spec.vocab, spec.added, token_field(config, "bos_token"), spec.source)
+            : -1;
+    int32_t eos_id =
+        eos ? require_id(spec.vocab, spec.added, token_field(config, "eos_token"), spec.source)
+            : -1;
     if (!bos && !eos) return t;
     for (int seq = 0; seq < 2; ++seq) {
         auto& list = seq == 0 ? t.single : t.pair;
@@ -236,14 +240,16 @@ void add_special(TokenizerSpec& spec, const std::string& content, bool lstrip = 
 void apply_bert_config(const json& config, detail::WordPieceOptions& o) {
     if (!config.is_object()) return;
     o.lowercase = value_or<bool>(config, "do_lower_case", o.lowercase);
-    o.handle_chinese_chars = value_or<bool>(config, "tokenize_chinese_chars", o.handle_chinese_chars);
+    o.handle_chinese_chars =
+        value_or<bool>(config, "tokenize_chinese_chars", o.handle_chinese_chars);
     if (config.contains("strip_accents")) {
         const json& s = config["strip_accents"];
         o.strip_accents = s.is_boolean() ? std::optional<bool>(s.get<bool>()) : std::nullopt;
     }
 }
 
-// [SECTION] tokenizer.json -------------------------------------------------------------------------
+// [SECTION] tokenizer.json
+// -------------------------------------------------------------------------
 
 void parse_wordpiece_json(const json& j, const json& model, TokenizerSpec& spec) {
     auto& o = spec.wordpiece;
@@ -300,7 +306,8 @@ bool parse_sentencepiece_json(const json& j, const json& model, TokenizerSpec& s
         if (type_of(p) != "Metaspace") return false;
         metaspace = true;
         std::string scheme = value_or<std::string>(p, "prepend_scheme", "");
-        if (scheme.empty()) scheme = value_or<bool>(p, "add_prefix_space", true) ? "always" : "never";
+        if (scheme.empty())
+            scheme = value_or<bool>(p, "add_prefix_space", true) ? "always" : "never";
         o.prepend = scheme == "first"   ? detail::PrependMode::MetaFirst
                     : scheme == "never" ? detail::PrependMode::Never
                                         : detail::PrependMode::MetaAlways;
@@ -309,7 +316,8 @@ bool parse_sentencepiece_json(const json& j, const json& model, TokenizerSpec& s
     if (!metaspace) {
         if (!byte_fallback && !(prepend && replace)) return false;
         if (!replace)
-            throw TokenizerError(spec.source + ": a byte-fallback BPE that does not replace spaces "
+            throw TokenizerError(spec.source +
+                                 ": a byte-fallback BPE that does not replace spaces "
                                  "with \"\xE2\x96\x81\" is not supported");
         o.prepend = prepend ? detail::PrependMode::Always : detail::PrependMode::Never;
     }
@@ -387,7 +395,8 @@ std::unique_ptr<Tokenizer> load_tokenizer_json(const fs::path& dir, const fs::pa
                     byte_level = true;
                 }
                 if (!byte_level)
-                    throw TokenizerError(spec.source + ": BPE without a ByteLevel pre-tokenizer "
+                    throw TokenizerError(spec.source +
+                                         ": BPE without a ByteLevel pre-tokenizer "
                                          "or byte fallback is not supported");
                 const json norm = j.contains("normalizer") ? j["normalizer"] : json(nullptr);
                 if (!norm.is_null())
@@ -402,12 +411,16 @@ std::unique_ptr<Tokenizer> load_tokenizer_json(const fs::path& dir, const fs::pa
         }
 
         const json post = j.contains("post_processor") ? j["post_processor"] : json(nullptr);
-        spec.post = post.is_null() ? bos_eos_template(config, spec) : parse_post_processor(post, spec);
+        spec.post =
+            post.is_null() ? bos_eos_template(config, spec) : parse_post_processor(post, spec);
         spec.mask_token = find_mask_token(config, special_map, spec);
         switch (impl) {
-            case Impl::ByteLevel: return detail::make_bytelevel_bpe(std::move(spec));
-            case Impl::WordPiece: return detail::make_wordpiece(std::move(spec));
-            case Impl::SentencePiece: return detail::make_sentencepiece_bpe(std::move(spec));
+            case Impl::ByteLevel:
+                return detail::make_bytelevel_bpe(std::move(spec));
+            case Impl::WordPiece:
+                return detail::make_wordpiece(std::move(spec));
+            case Impl::SentencePiece:
+                return detail::make_sentencepiece_bpe(std::move(spec));
         }
     } catch (const json::exception& e) {
         throw TokenizerError(spec.source + ": unexpected structure: " + e.what());
@@ -482,7 +495,8 @@ std::unique_ptr<Tokenizer> load_vocab_merges(const fs::path& dir, std::string_vi
     return detail::make_bytelevel_bpe(std::move(spec));
 }
 
-// [SECTION] vocab.txt ------------------------------------------------------------------------------
+// [SECTION] vocab.txt
+// ------------------------------------------------------------------------------
 
 std::unique_ptr<Tokenizer> load_vocab_txt(const fs::path& dir) {
     TokenizerSpec spec;
@@ -523,8 +537,8 @@ std::unique_ptr<Tokenizer> load_vocab_txt(const fs::path& dir) {
     };
     o.unk_token = name("unk_token", "[UNK]");
     std::string cls = name("cls_token", "[CLS]"), sep = name("sep_token", "[SEP]");
-    for (const std::string& t : {name("pad_token", "[PAD]"), o.unk_token, cls, sep,
-                                 name("mask_token", "[MASK]")})
+    for (const std::string& t :
+         {name("pad_token", "[PAD]"), o.unk_token, cls, sep, name("mask_token", "[MASK]")})
         add_special(spec, t);
     spec.post = bert_template(require_id(spec.vocab, spec.added, cls, spec.source),
                               require_id(spec.vocab, spec.added, sep, spec.source));
@@ -549,7 +563,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& model_dir, std::string
     if (vocab_json) detail = " (vocab.json is there but merges.txt is missing)";
     if (merges) detail = " (merges.txt is there but vocab.json is missing)";
     throw TokenizerError("no tokenizer in " + model_dir.string() +
-                         ": looked for tokenizer.json, vocab.json + merges.txt, vocab.txt" + detail);
+                         ": looked for tokenizer.json, vocab.json + merges.txt, vocab.txt" +
+                         detail);
 }
 
 bool is_valid_utf8(std::string_view text, size_t* bad_offset) {

@@ -46,7 +46,7 @@ std::string replace_meta(std::string_view s) {
 }
 
 class SentencePieceBpeTokenizer final : public TokenizerBase {
-public:
+  public:
     explicit SentencePieceBpeTokenizer(TokenizerSpec&& spec) : m_options(spec.sentencepiece) {
         init_common(spec);
         m_merges.init(spec.merges, m_vocab, spec.source);
@@ -105,7 +105,7 @@ public:
         return out.substr(cut);
     }
 
-protected:
+  protected:
     void encode_piece(std::string_view text, size_t begin, size_t end,
                       std::vector<RawToken>& out) const override {
         std::vector<BpeSymbol> symbols;
@@ -114,10 +114,17 @@ protected:
         bool starts_with_meta = text[begin] == ' ' || text.substr(begin, 3) == kMeta;
         bool prepend = false;
         switch (m_options.prepend) {
-            case PrependMode::Always: prepend = true; break;
-            case PrependMode::MetaAlways: prepend = !starts_with_meta; break;
-            case PrependMode::MetaFirst: prepend = begin == 0 && !starts_with_meta; break;
-            case PrependMode::Never: break;
+            case PrependMode::Always:
+                prepend = true;
+                break;
+            case PrependMode::MetaAlways:
+                prepend = !starts_with_meta;
+                break;
+            case PrependMode::MetaFirst:
+                prepend = begin == 0 && !starts_with_meta;
+                break;
+            case PrependMode::Never:
+                break;
         }
         std::string word_text;  // the current word's normalized text, for ignore_merges
         int32_t unk_begin = -1, unk_end = -1;  // pending (fused) unknown characters
@@ -152,8 +159,8 @@ protected:
                     // Like Hugging Face, a pending unknown is not flushed before byte tokens.
                     for (size_t k = 0; k < s.size(); ++k) {
                         bool exact = cp != ' ';  // "▁" stands for one input byte
-                        add(m_byte_id[static_cast<unsigned char>(s[k])],
-                            exact ? b + int32_t(k) : b, exact ? b + int32_t(k) + 1 : e);
+                        add(m_byte_id[static_cast<unsigned char>(s[k])], exact ? b + int32_t(k) : b,
+                            exact ? b + int32_t(k) + 1 : e);
                     }
                     return;
                 }
@@ -184,7 +191,7 @@ protected:
         return replace_meta(token);
     }
 
-private:
+  private:
     // Merges the symbols of one word and appends them to `out`; clears both for the next word.
     void finish_word(std::vector<BpeSymbol>& symbols, std::string& word_text,
                      std::vector<RawToken>& out) const {

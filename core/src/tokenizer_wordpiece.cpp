@@ -24,8 +24,8 @@ struct NChar {
 // Hugging Face's WordPiece decoder cleanup: glues punctuation and contractions back on.
 std::string cleanup(std::string s) {
     static const std::pair<std::string_view, std::string_view> kRules[] = {
-        {" .", "."},   {" ?", "?"},     {" !", "!"},         {" ,", ","},
-        {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},       {" do not", " don't"},
+        {" .", "."},   {" ?", "?"},     {" !", "!"},     {" ,", ","},
+        {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},   {" do not", " don't"},
         {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
     };
     for (const auto& [from, to] : kRules) {
@@ -39,7 +39,7 @@ std::string cleanup(std::string s) {
 }
 
 class WordPieceTokenizer final : public TokenizerBase {
-public:
+  public:
     explicit WordPieceTokenizer(TokenizerSpec&& spec) : m_options(spec.wordpiece) {
         init_common(spec);
         m_unk_id = m_vocab.get(m_options.unk_token);
@@ -70,7 +70,7 @@ public:
         return out;
     }
 
-protected:
+  protected:
     void encode_piece(std::string_view text, size_t begin, size_t end,
                       std::vector<RawToken>& out) const override {
         std::vector<NChar> chars;
@@ -99,11 +99,10 @@ protected:
         return token;
     }
 
-private:
+  private:
     // BertNormalizer over text[begin, end): clean, isolate CJK ideographs, NFD and drop Mn,
     // lowercase. Appends to `out`.
-    void normalize(std::string_view text, size_t begin, size_t end,
-                   std::vector<NChar>& out) const {
+    void normalize(std::string_view text, size_t begin, size_t end, std::vector<NChar>& out) const {
         bool any_non_ascii = false;
         for (size_t pos = begin; pos < end;) {
             uni::Utf8Char c = uni::decode_utf8(text, pos);
@@ -153,9 +152,10 @@ private:
             size_t j = i;
             while (j < nfd.size() && uni::combining_class(nfd[j].cp) != 0) ++j;
             if (j - i > 1)
-                std::stable_sort(nfd.begin() + i, nfd.begin() + j, [](const NChar& a, const NChar& b) {
-                    return uni::combining_class(a.cp) < uni::combining_class(b.cp);
-                });
+                std::stable_sort(nfd.begin() + i, nfd.begin() + j,
+                                 [](const NChar& a, const NChar& b) {
+                                     return uni::combining_class(a.cp) < uni::combining_class(b.cp);
+                                 });
             i = j;
         }
         chars.clear();

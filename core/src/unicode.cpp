@@ -57,11 +57,16 @@ const icu::Normalizer2& nfd_instance() {
 // "maximal subpart" rule for replacement characters requires.
 inline bool second_byte_ok(unsigned char lead, unsigned char b) {
     switch (lead) {
-        case 0xE0: return b >= 0xA0 && b <= 0xBF;
-        case 0xED: return b >= 0x80 && b <= 0x9F;
-        case 0xF0: return b >= 0x90 && b <= 0xBF;
-        case 0xF4: return b >= 0x80 && b <= 0x8F;
-        default: return b >= 0x80 && b <= 0xBF;
+        case 0xE0:
+            return b >= 0xA0 && b <= 0xBF;
+        case 0xED:
+            return b >= 0x80 && b <= 0x9F;
+        case 0xF0:
+            return b >= 0x90 && b <= 0xBF;
+        case 0xF4:
+            return b >= 0x80 && b <= 0x8F;
+        default:
+            return b >= 0x80 && b <= 0xBF;
     }
 }
 
@@ -71,9 +76,12 @@ inline size_t check_sequence(const unsigned char* s, size_t n, size_t i, size_t*
     unsigned char c = s[i];
     if (c < 0x80) return 1;
     size_t need;
-    if (c >= 0xC2 && c <= 0xDF) need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) need = 3;
-    else if (c >= 0xF0 && c <= 0xF4) need = 4;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4;
     else {
         *subpart = 1;
         return 0;

@@ -24,11 +24,10 @@ inline Utf8Char decode_utf8(std::string_view text, size_t pos) {
     unsigned char c = s[0];
     if (c < 0x80) return {c, 1};
     if (c < 0xE0) return {char32_t((c & 0x1Fu) << 6 | (s[1] & 0x3Fu)), 2};
-    if (c < 0xF0)
-        return {char32_t((c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu)), 3};
-    return {char32_t((c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 |
-                     (s[3] & 0x3Fu)),
-            4};
+    if (c < 0xF0) return {char32_t((c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu)), 3};
+    return {
+        char32_t((c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu)),
+        4};
 }
 
 // Length in bytes of the UTF-8 character whose first byte is c (valid UTF-8 assumed).

@@ -23,7 +23,12 @@ AttentionTrace make_causal_trace(int n_layer = 2, int n_head = 3) {
     t.n_kv_head = n_head;
     t.n_token = 4;
     t.tokens.ids = {1, 10, 11, 12};
-    t.tokens.tokens = {"<s>", "\xe2\x96\x81" "a", "\xe2\x96\x81" "b", "c"};
+    t.tokens.tokens = {"<s>",
+                       "\xe2\x96\x81"
+                       "a",
+                       "\xe2\x96\x81"
+                       "b",
+                       "c"};
     t.tokens.texts = {"", " a", " b", "c"};
     t.tokens.special = {1, 0, 0, 0};
     t.tokens.type_ids = {0, 0, 0, 0};
@@ -38,7 +43,8 @@ AttentionTrace make_causal_trace(int n_layer = 2, int n_head = 3) {
                 float sum = 0;
                 for (int j = 0; j <= i; ++j) sum += float(1 + j + l + h);
                 for (int j = 0; j <= i; ++j)
-                    t.weights[((size_t(l) * n_head + h) * T + i) * T + j] = float(1 + j + l + h) / sum;
+                    t.weights[((size_t(l) * n_head + h) * T + i) * T + j] =
+                        float(1 + j + l + h) / sum;
             }
     return t;
 }
@@ -133,7 +139,8 @@ TEST_CASE("make_display_trace without hiding equals the trace") {
     CHECK(d.n_source_token == 4);
     CHECK(d.causal);
     CHECK(d.mask == t.mask);
-    CHECK_CLOSE("weights", std::span<const float>(d.weights), std::span<const float>(t.weights), 0.0);
+    CHECK_CLOSE("weights", std::span<const float>(d.weights), std::span<const float>(t.weights),
+                0.0);
     CHECK(d.labels == std::vector<std::string>{"<s>", "a", "b", "c"});
     CHECK(d.special == std::vector<uint8_t>{1, 0, 0, 0});
     CHECK(d.word_start == std::vector<uint8_t>{0, 1, 1, 0});
@@ -221,6 +228,28 @@ TEST_CASE("difference, apply_mask and ranges") {
     CHECK(normalise(0.0f, diff) == 0.5f);
     CHECK(normalise(-0.5f, diff) == 0.0f);
     CHECK(normalise(1.0f, ValueRange{1.0f, 1.0f}) == 0.0f);
+}
+
+TEST_CASE("strongest_links: filtered by head, row and column, strongest first, capped") {
+    AttentionTrace t = make_causal_trace(1, 2);
+    const DisplayTrace d = make_display_trace(t, DisplayOptions{});
+    const std::vector<uint8_t> both{1, 1}, second{0, 1};
+    // Every unmasked cell of both heads: 2 * (1 + 2 + 3 + 4).
+    std::vector<Link> all = strongest_links(d, 0, both, -1, -1, 0.0f, 1000);
+    CHECK(all.size() == 20);
+    for (size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].weight >= all[i].weight);
+    for (const Link& l : all) CHECK(l.key <= l.query);  // never a masked cell
+    // Row 3 of head 1 only: weights (2, 3, 4, 5) / 14, strongest (key 3) first.
+    std::vector<Link> row = strongest_links(d, 0, second, 3, -1, 0.0f, 1000);
+    REQUIRE(row.size() == 4);
+    CHECK(row[0].key == 3);
+    CHECK(row[0].head == 1);
+    CHECK(row[0].weight == doctest::Approx(5.0f / 14.0f));
+    // Column 0, threshold and cap.
+    std::vector<Link> col = strongest_links(d, 0, both, -1, 0, 0.2f, 1000);
+    for (const Link& l : col) CHECK((l.key == 0 && l.weight >= 0.2f));
+    CHECK(strongest_links(d, 0, both, -1, -1, 0.0f, 5).size() == 5);
+    CHECK(strongest_links(d, 0, both, -1, -1, 0.0f, 5)[0].weight == all[0].weight);
 }
 
 TEST_CASE("token_label makes whitespace visible") {

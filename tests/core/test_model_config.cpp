@@ -305,3 +305,15 @@ TEST_CASE("model_config: inspect_model_folder lists the relevant files") {
     CHECK(!none.has_weights);
     CHECK(none.files.empty());
 }
+
+TEST_CASE("model config: Llama with scaled RoPE is refused rather than run wrongly") {
+    const std::string json = R"({"model_type":"llama","num_hidden_layers":2,"num_attention_heads":4,
+        "hidden_size":32,"intermediate_size":64,"max_position_embeddings":128,"vocab_size":100,
+        "rope_scaling":{"type":"linear","factor":2.0}})";
+    CHECK_THROWS_WITH_AS(attnscope::parse_model_config(json, "config.json"),
+                         doctest::Contains("rope_scaling"), attnscope::LoadError);
+    const std::string null_scaling = R"({"model_type":"llama","num_hidden_layers":2,"num_attention_heads":4,
+        "hidden_size":32,"intermediate_size":64,"max_position_embeddings":128,"vocab_size":100,
+        "rope_scaling":null})";
+    CHECK(attnscope::parse_model_config(null_scaling, "config.json").n_layer == 2);
+}

@@ -86,8 +86,8 @@ GoldenResult check_golden(const Tokenizer& tok, const fs::path& file, bool check
         if (check_types && line.contains("token_type_ids")) {
             auto types = line["token_type_ids"].get<std::vector<int32_t>>();
             ok = ok && enc.type_ids == types;
-            CHECK_MESSAGE(enc.type_ids == types, label << ": token types differ for "
-                                                       << json(text).dump());
+            CHECK_MESSAGE(enc.type_ids == types,
+                          label << ": token types differ for " << json(text).dump());
         }
         size_t n = enc.ids.size();
         CHECK((enc.tokens.size() == n && enc.texts.size() == n && enc.spans.size() == n &&
@@ -100,7 +100,9 @@ GoldenResult check_golden(const Tokenizer& tok, const fs::path& file, bool check
     return r;
 }
 
-fs::path golden(const std::string& name) { return test::fixtures_dir() / "tokenizers" / name; }
+fs::path golden(const std::string& name) {
+    return test::fixtures_dir() / "tokenizers" / name;
+}
 
 void check_both_goldens(const Tokenizer& tok, const std::string& stem, bool types,
                         const std::string& label) {
@@ -130,20 +132,22 @@ TEST_CASE("tokenizer goldens: WordPiece (MiniLM, BERT, DistilBERT; tokenizer.jso
         const char* folder;
         bool types;  // DistilBERT has no token types: its tokenizer does not return them
     };
-    for (Case c : {Case{"sentence-transformers--all-MiniLM-L6-v2", true},
-                   Case{"bert-base-uncased", true}, Case{"test--bert-tiny-random", true},
-                   Case{"test--distilbert-tiny-random", false}}) {
+    for (Case c :
+         {Case{"sentence-transformers--all-MiniLM-L6-v2", true}, Case{"bert-base-uncased", true},
+          Case{"test--bert-tiny-random", true}, Case{"test--distilbert-tiny-random", false}}) {
         fs::path dir = test::model_dir(c.folder);
         auto tok = load_tokenizer(dir);
         CHECK(tok->kind() == TokenizerKind::WordPiece);
         CHECK(tok->vocab_size() == 30522);
-        std::string label = std::string(c.folder) +
-                            (fs::exists(dir / "tokenizer.json") ? " (tokenizer.json)" : " (vocab.txt)");
+        std::string label =
+            std::string(c.folder) +
+            (fs::exists(dir / "tokenizer.json") ? " (tokenizer.json)" : " (vocab.txt)");
         check_both_goldens(*tok, stem, c.types, label);
         if (fs::exists(dir / "tokenizer.json") && fs::exists(dir / "vocab.txt")) {
             // The other load path of the same folder: vocab.txt with the folder's configs.
-            fs::path sub = copy_subset(dir, c.folder, {"vocab.txt", "tokenizer_config.json",
-                                                       "special_tokens_map.json", "config.json"});
+            fs::path sub = copy_subset(
+                dir, c.folder,
+                {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "config.json"});
             auto vt = load_tokenizer(sub);
             check_both_goldens(*vt, stem, c.types, std::string(c.folder) + " (vocab.txt)");
             fs::remove_all(sub);
@@ -169,8 +173,9 @@ TEST_CASE("tokenizer goldens: RoBERTa byte-level BPE (tokenizer.json and vocab.j
     CHECK(vm->mask_token_id() == 50264);
     fs::remove_all(sub);
     // ... and with transformers' tokenizer_config.json (added_tokens_decoder, lstrip on <mask>).
-    sub = copy_subset(dir, "roberta-vmc",
-                      {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"});
+    sub = copy_subset(
+        dir, "roberta-vmc",
+        {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"});
     auto vmc = load_tokenizer(sub);
     check_both_goldens(*vmc, "test--roberta-tiny-random", false, "roberta (vocab.json, config)");
     CHECK(vmc->encode("is <mask>.").tokens ==
@@ -219,12 +224,12 @@ TEST_CASE("tokenizer fixtures: every fixture file's ids, tokens, token texts and
                                ? tok->encode(text, std::string_view(meta.at("text_pair")))
                                : tok->encode(text);
             bool ok = enc.ids == ids && enc.tokens == tokens && enc.texts == texts;
-            CHECK_MESSAGE(enc.ids == ids, label << ": ids " << join(enc.ids) << " expected "
-                                                << join(ids));
-            CHECK_MESSAGE(enc.tokens == tokens, label << ": tokens " << join(enc.tokens)
-                                                      << " expected " << join(tokens));
-            CHECK_MESSAGE(enc.texts == texts, label << ": texts " << join(enc.texts)
-                                                    << " expected " << join(texts));
+            CHECK_MESSAGE(enc.ids == ids,
+                          label << ": ids " << join(enc.ids) << " expected " << join(ids));
+            CHECK_MESSAGE(enc.tokens == tokens,
+                          label << ": tokens " << join(enc.tokens) << " expected " << join(tokens));
+            CHECK_MESSAGE(enc.texts == texts,
+                          label << ": texts " << join(enc.texts) << " expected " << join(texts));
             if (const TensorInfo* tt = file.find("token_type_ids")) {
                 auto tb = file.bytes(*tt);
                 std::vector<int32_t> types(tb.size() / 4);

@@ -21,10 +21,18 @@ const Tokenizer& cached(const std::string& folder) {
     return *slot;
 }
 
-const Tokenizer& gpt2() { return cached("test--gpt2-tiny-random"); }
-const Tokenizer& bert() { return cached("test--bert-tiny-random"); }
-const Tokenizer& roberta() { return cached("test--roberta-tiny-random"); }
-const Tokenizer& llama() { return cached("karpathy--tinyllamas--stories260K"); }
+const Tokenizer& gpt2() {
+    return cached("test--gpt2-tiny-random");
+}
+const Tokenizer& bert() {
+    return cached("test--bert-tiny-random");
+}
+const Tokenizer& roberta() {
+    return cached("test--roberta-tiny-random");
+}
+const Tokenizer& llama() {
+    return cached("karpathy--tinyllamas--stories260K");
+}
 
 std::vector<std::string> golden_texts(const std::string& stem) {
     std::vector<std::string> out;
@@ -62,9 +70,10 @@ std::string message_of(F&& f) {
 }
 
 std::string words(int n) {
-    static const char* vocab[] = {"The", "animal", "didn't", "cross", "the", "street,",
-                                  "because", "it", "was", "too", "tired.", "Lily", "saw",
-                                  "a", "big", "red", "ball", "1,234", "people", "paid"};
+    static const char* vocab[] = {"The",     "animal",  "didn't", "cross",  "the",
+                                  "street,", "because", "it",     "was",    "too",
+                                  "tired.",  "Lily",    "saw",    "a",      "big",
+                                  "red",     "ball",    "1,234",  "people", "paid"};
     std::string s;
     for (int i = 0; i < n; ++i) s += std::string(i ? " " : "") + vocab[(i * 7 + i / 3) % 20];
     return s;
@@ -101,8 +110,12 @@ TEST_CASE("tokenizer spans: ordinary tokens cover their own text") {
                 const std::string& shown = enc.texts[i];
                 bool ok = false;
                 switch (c.tok->kind()) {
-                    case TokenizerKind::ByteLevelBpe: ok = sub == shown; break;
-                    case TokenizerKind::WordPiece: ok = lower(sub) == shown; break;
+                    case TokenizerKind::ByteLevelBpe:
+                        ok = sub == shown;
+                        break;
+                    case TokenizerKind::WordPiece:
+                        ok = lower(sub) == shown;
+                        break;
                     case TokenizerKind::SentencePieceBpe:
                         // The "▁" put in front of each text piece has no input character.
                         ok = sub == shown ||
@@ -110,8 +123,8 @@ TEST_CASE("tokenizer spans: ordinary tokens cover their own text") {
                         break;
                 }
                 CHECK_MESSAGE(ok, c.stem << ": token " << i << " '" << enc.tokens[i] << "' shows '"
-                                         << shown << "' but its span is '" << sub << "' in: "
-                                         << text);
+                                         << shown << "' but its span is '" << sub
+                                         << "' in: " << text);
                 ++checked;
             }
         }
@@ -185,7 +198,11 @@ TEST_CASE("tokenizer: vocabulary lookups") {
 
 TEST_CASE("tokenizer errors: invalid UTF-8 is an InputError naming the byte offset") {
     for (const Tokenizer* tok : {&gpt2(), &bert(), &roberta(), &llama()}) {
-        std::string msg = message_of<InputError>([&] { tok->encode("abc\xFF" "def"); });
+        std::string msg = message_of<InputError>([&] {
+            tok->encode(
+                "abc\xFF"
+                "def");
+        });
         CHECK_MESSAGE(msg.find("offset 3") != std::string::npos, msg);
         msg = message_of<InputError>([&] { tok->encode("ok", std::string_view("x\xC3")); });
         CHECK_MESSAGE(msg.find("offset 1") != std::string::npos, msg);
@@ -199,7 +216,7 @@ TEST_CASE("tokenizer errors: invalid UTF-8 is an InputError naming the byte offs
     CHECK_FALSE(is_valid_utf8("ab\xED\xA0\x80", &bad));  // surrogate
     CHECK(bad == 2);
     CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80", &bad));  // past U+10FFFF
-    CHECK_FALSE(is_valid_utf8("x\xE2\x82", &bad));  // truncated
+    CHECK_FALSE(is_valid_utf8("x\xE2\x82", &bad));         // truncated
     CHECK(bad == 1);
     CHECK_FALSE(is_valid_utf8("\x80"));
     CHECK_FALSE(is_valid_utf8("\xF8\x88\x80\x80\x80"));
@@ -224,23 +241,22 @@ TEST_CASE("tokenizer errors: missing and malformed tokenizer files are Tokenizer
         const char* what;
         const char* json;
     };
-    for (Bad b : {Bad{"truncated JSON", "{\"model\": {\"type\": \"BPE\", "},
-                  Bad{"not an object", "[1, 2, 3]"},
-                  Bad{"no model", "{\"version\": \"1.0\"}"},
-                  Bad{"unsupported model", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}"},
-                  Bad{"vocab of the wrong type",
-                      "{\"model\": {\"type\": \"WordPiece\", \"vocab\": [1]}}"},
-                  Bad{"merge outside the vocabulary",
-                      "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": {\"type\": \"BPE\","
-                      " \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}"},
-                  Bad{"bad merge", "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": "
-                                   "{\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [7]}}"},
-                  Bad{"no [UNK]",
-                      "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}}"},
-                  Bad{"template token missing",
-                      "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[UNK]\": 0}},"
-                      " \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": "
-                      "[{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}], \"pair\": []}}"}}) {
+    for (Bad b :
+         {Bad{"truncated JSON", "{\"model\": {\"type\": \"BPE\", "},
+          Bad{"not an object", "[1, 2, 3]"}, Bad{"no model", "{\"version\": \"1.0\"}"},
+          Bad{"unsupported model", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}"},
+          Bad{"vocab of the wrong type", "{\"model\": {\"type\": \"WordPiece\", \"vocab\": [1]}}"},
+          Bad{"merge outside the vocabulary",
+              "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": {\"type\": \"BPE\","
+              " \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}"},
+          Bad{"bad merge",
+              "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": "
+              "{\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [7]}}"},
+          Bad{"no [UNK]", "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}}"},
+          Bad{"template token missing",
+              "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[UNK]\": 0}},"
+              " \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": "
+              "[{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}], \"pair\": []}}"}}) {
         fs::path dir = test::temp_dir("tok-bad");
         test::write_file(dir / "tokenizer.json", b.json);
         msg = message_of<TokenizerError>([&] { load_tokenizer(dir); });
@@ -308,7 +324,9 @@ TEST_CASE("tokenizer: concurrent encodes from several threads give the same resu
 
 TEST_CASE("tokenizer speed: 1000 words per keystroke, loading a 50k vocabulary") {
     using clock = std::chrono::steady_clock;
-    auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    auto ms = [](clock::duration d) {
+        return std::chrono::duration<double, std::milli>(d).count();
+    };
 
     auto t0 = clock::now();
     auto big = load_tokenizer(test::model_dir("test--roberta-tiny-random"));  // tokenizer.json
@@ -330,8 +348,8 @@ TEST_CASE("tokenizer speed: 1000 words per keystroke, loading a 50k vocabulary")
             best = std::min(best, ms(clock::now() - t0));
             CHECK(e.size() > 1000);
         }
-        MESSAGE("encode 1000 words (" << text.size() << " bytes), kind " << int(tok->kind())
-                                      << ": " << best << " ms");
+        MESSAGE("encode 1000 words (" << text.size() << " bytes), kind " << int(tok->kind()) << ": "
+                                      << best << " ms");
         // Generous bounds so a debug or sanitizer build does not fail; release is far below.
         CHECK(best < 100.0);
     }

@@ -48,24 +48,26 @@ inline AttentionTrace make_word_trace(const std::string& text, int n_layer = 2, 
         for (int j = 0; j <= i; ++j) t.mask[size_t(i) * T + j] = 1;
     for (int lh = 0; lh < n_layer * n_head; ++lh)
         for (int i = 0; i < T; ++i)
-            for (int j = 0; j <= i; ++j) t.weights[(size_t(lh) * T + i) * T + j] = 1.0f / float(i + 1);
+            for (int j = 0; j <= i; ++j)
+                t.weights[(size_t(lh) * T + i) * T + j] = 1.0f / float(i + 1);
     return t;
 }
 
 // A backend whose runs can be held back: a text listed in `held` waits until released.
 class FakeBackend final : public app::Backend {
-public:
+  public:
     struct Shared {
         std::mutex mutex;
         std::condition_variable cv;
-        std::set<std::string> held;   // texts whose runs wait
-        int runs = 0;                 // runs started
-        std::vector<std::string> ran; // texts, in the order runs started
+        std::set<std::string> held;    // texts whose runs wait
+        int runs = 0;                  // runs started
+        std::vector<std::string> ran;  // texts, in the order runs started
     };
 
     explicit FakeBackend(std::shared_ptr<Shared> shared) : m_shared(std::move(shared)) {}
 
-    app::LoadedModel load(const app::ModelSource& source, const app::ProgressFn& progress) override {
+    app::LoadedModel load(const app::ModelSource& source,
+                          const app::ProgressFn& progress) override {
         if (source.dir.string().find("broken") != std::string::npos)
             throw LoadError("loading " + source.dir.string() + "/model.safetensors: bad header");
         if (progress) progress(1.0f);
@@ -104,7 +106,7 @@ public:
         s.cv.notify_all();
     }
 
-private:
+  private:
     std::shared_ptr<Shared> m_shared;
 };
 

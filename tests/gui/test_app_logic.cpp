@@ -15,7 +15,6 @@ using namespace attnscope;
 using namespace attnscope::app;
 using namespace std::chrono_literals;
 
-
 TEST_SUITE_BEGIN("gui");
 namespace {
 
@@ -31,9 +30,12 @@ bool parse(std::vector<const char*> argv, AppArgs* out, std::string* error) {
 TEST_CASE("args: the scripted-run flags parse") {
     AppArgs a;
     std::string error;
-    REQUIRE(parse({"--model", "m", "--text", "hi there", "--view", "heatmap", "--layer", "1",
-                   "--head", "2", "--token", "3", "--screenshot", "x.png", "--frames", "8",
-                   "--hide-special", "--colormap", "magma", "--size", "1280x720", "--mode", "diff"},
+    REQUIRE(parse({"--model",        "m",          "--text",   "hi there",
+                   "--view",         "heatmap",    "--layer",  "1",
+                   "--head",         "2",          "--token",  "3",
+                   "--screenshot",   "x.png",      "--frames", "8",
+                   "--hide-special", "--colormap", "magma",    "--size",
+                   "1280x720",       "--mode",     "diff"},
                   &a, &error));
     CHECK(a.model->string() == "m");
     CHECK(*a.text == "hi there");
@@ -95,8 +97,8 @@ TEST_CASE("autopilot: types one key per settled screen and measures latency") {
     CHECK(p.phase() == AutoPilot::Phase::Typing);
     CHECK(p.key_to_type(t0 + 2ms) == "a");
     CHECK(p.key_to_type(t0 + 3ms) == "");  // one key at a time
-    p.end_frame(false, t0 + 5ms);           // the run is going
-    p.end_frame(true, t0 + 22ms);           // on screen: 20 ms after the key
+    p.end_frame(false, t0 + 5ms);          // the run is going
+    p.end_frame(true, t0 + 22ms);          // on screen: 20 ms after the key
     CHECK(p.key_to_type(t0 + 23ms) == "b");
     p.end_frame(true, t0 + 33ms);
     CHECK(p.phase() == AutoPilot::Phase::Rendering);
@@ -180,7 +182,14 @@ TEST_CASE("catalog: lists model folders and says why one is not usable") {
     fs::create_directories(root / "good");
     test::write_file(root / "good" / "config.json",
                      R"({"model_type": "gpt2", "n_layer": 12, "n_head": 12})");
-    test::write_file(root / "good" / "model.safetensors", std::string(100, '\0'));
+    // A safetensors header declaring 2 x 3 + 4 elements (the data itself does not matter here).
+    const std::string header =
+        R"({"a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},)"
+        R"( "b": {"dtype": "F32", "shape": [4], "data_offsets": [24, 40]}, "__metadata__": {}})";
+    std::string file(8, '\0');
+    for (int i = 0; i < 8; ++i) file[size_t(i)] = char((header.size() >> (8 * i)) & 0xff);
+    file += header + std::string(40, '\0');
+    test::write_file(root / "good" / "model.safetensors", file);
     fs::create_directories(root / "no-weights");
     test::write_file(root / "no-weights" / "config.json",
                      R"({"model_type": "bert", "num_hidden_layers": 2, "num_attention_heads": 4})");
@@ -198,7 +207,8 @@ TEST_CASE("catalog: lists model folders and says why one is not usable") {
     CHECK(found[1].usable);
     CHECK(found[1].model_type == "gpt2");
     CHECK(found[1].n_layer == 12);
-    CHECK(found[1].weight_bytes == 100);
+    CHECK(found[1].weight_bytes == file.size());
+    CHECK(found[1].n_params == 10);
     CHECK(found[2].name == "no-weights");
     CHECK_FALSE(found[2].usable);
     CHECK(found[2].problem.find("no model.safetensors") != std::string::npos);

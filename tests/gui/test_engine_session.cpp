@@ -12,7 +12,6 @@ using namespace attnscope::app;
 namespace fs = std::filesystem;
 using attnscope::test::pump;
 
-
 TEST_SUITE_BEGIN("gui");
 namespace {
 
@@ -22,14 +21,16 @@ struct EngineFixture {
 
     explicit EngineFixture(const fs::path& dir) {
         session.open_model({dir, ""});
-        REQUIRE(pump(session, [&] { return session.idle() && session.state().trace; },
-                     std::chrono::milliseconds(30000)));
+        REQUIRE(pump(
+            session, [&] { return session.idle() && session.state().trace; },
+            std::chrono::milliseconds(30000)));
         REQUIRE_FALSE(session.state().error);
     }
     void run_text(const std::string& text) {
         session.state().input.text = text;
         session.run_now();
-        REQUIRE(pump(session, [&] { return session.idle(); }, std::chrono::milliseconds(30000)));
+        REQUIRE(pump(
+            session, [&] { return session.idle(); }, std::chrono::milliseconds(30000)));
     }
 };
 
@@ -59,7 +60,8 @@ TEST_CASE("engine session: GPT-2 runs and invalid UTF-8 or too-long texts become
     CHECK(st.trace == good);
     st.input.truncate = true;
     f.session.run_now();
-    REQUIRE(pump(f.session, [&] { return f.session.idle(); }, std::chrono::milliseconds(60000)));
+    REQUIRE(pump(
+        f.session, [&] { return f.session.idle(); }, std::chrono::milliseconds(60000)));
     CHECK_FALSE(st.error);
     CHECK(st.trace->n_token == st.model->max_positions);
 }
@@ -90,7 +92,8 @@ TEST_CASE("engine session: broken model folders leave the loaded model in place"
 
     auto try_load = [&](const fs::path& dir) {
         f.session.open_model({dir, ""});
-        REQUIRE(pump(f.session, [&] { return f.session.idle(); }, std::chrono::milliseconds(30000)));
+        REQUIRE(pump(
+            f.session, [&] { return f.session.idle(); }, std::chrono::milliseconds(30000)));
         REQUIRE(st.error);
         CHECK(st.error->kind == ErrorKind::Load);
         CHECK(st.model->name == "karpathy--tinyllamas--stories260K");
@@ -109,7 +112,8 @@ TEST_CASE("engine session: broken model folders leave the loaded model in place"
     fs::copy_file(gpt2 / "config.json", tmp / "corrupt" / "config.json");
     fs::copy_file(gpt2 / "vocab.json", tmp / "corrupt" / "vocab.json");
     fs::copy_file(gpt2 / "merges.txt", tmp / "corrupt" / "merges.txt");
-    test::write_file(tmp / "corrupt" / "model.safetensors", std::string("\xff\xff\xff\x00\x00\x00\x00\x00{}", 10));
+    test::write_file(tmp / "corrupt" / "model.safetensors",
+                     std::string("\xff\xff\xff\x00\x00\x00\x00\x00{}", 10));
     e = try_load(tmp / "corrupt");
     CHECK(e.detail.find("model.safetensors") != std::string::npos);
 

@@ -2,8 +2,8 @@
 // token chip points at it everywhere, clicking selects it, typing edits the sentence.
 #include <doctest/doctest.h>
 
-#include <functional>
 #include <imgui.h>
+#include <functional>
 
 #include "gui_test_util.h"
 #include "views/sentence_view.h"
@@ -12,12 +12,11 @@
 using namespace attnscope;
 using namespace attnscope::app;
 
-
 TEST_SUITE_BEGIN("gui");
 namespace {
 
 class ImGuiContextFixture {
-public:
+  public:
     ImGuiContextFixture() {
         m_ctx = ImGui::CreateContext();
         ImGuiIO& io = ImGui::GetIO();
@@ -44,7 +43,7 @@ public:
         ImGui::Render();
     }
 
-private:
+  private:
     ImGuiContext* m_ctx;
 };
 
@@ -57,8 +56,9 @@ TEST_CASE("token strip: hovering a chip points at its token in the trace's numbe
     ImGuiContextFixture ui;
     DisplayOptions options;
     options.hide_special = true;  // the first chip is then token 1, not <s>
-    const DisplayTrace d = make_display_trace(test::make_word_trace("the cat sat"), options);
-    REQUIRE(d.n_token == 3);
+    const auto d = std::make_shared<const DisplayTrace>(
+        make_display_trace(test::make_word_trace("the cat sat"), options));
+    REQUIRE(d->n_token == 3);
     TokenStripView strip;
     Selection sel;
     auto draw = [&] { strip.draw(d, options, sel, 200.0f); };
@@ -82,7 +82,8 @@ TEST_CASE("token strip: hovering a chip points at its token in the trace's numbe
 TEST_CASE("token strip: clicking selects a token and clicking again clears it") {
     ImGuiContextFixture ui;
     const DisplayOptions options;
-    const DisplayTrace d = make_display_trace(test::make_word_trace("the cat sat"), options);
+    const auto d = std::make_shared<const DisplayTrace>(
+        make_display_trace(test::make_word_trace("the cat sat"), options));
     TokenStripView strip;
     Selection sel;
     auto draw = [&] {
@@ -92,7 +93,7 @@ TEST_CASE("token strip: clicking selects a token and clicking again clears it") 
     ui.frame(k_away, false, draw);
     ui.frame(k_away, false, draw);
     ui.frame(k_first_chip, false, draw);
-    ui.frame(k_first_chip, true, draw);  // press
+    ui.frame(k_first_chip, true, draw);   // press
     ui.frame(k_first_chip, false, draw);  // release
     CHECK(sel.token == 0);
     ui.frame(k_away, false, draw);

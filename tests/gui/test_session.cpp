@@ -10,7 +10,6 @@ using namespace std::chrono_literals;
 using attnscope::test::FakeBackend;
 using attnscope::test::pump;
 
-
 TEST_SUITE_BEGIN("gui");
 namespace {
 

@@ -47,9 +47,12 @@ inline constexpr Rgb8 k_masked_light{128, 128, 128};
 inline constexpr Rgb8 k_masked_dark{96, 96, 96};
 // Value stored for a masked cell in the float buffers handed to the renderer.
 inline constexpr float k_masked_value = -1e30f;
-inline bool is_masked_value(float v) { return v < -1e29f; }
+inline bool is_masked_value(float v) {
+    return v < -1e29f;
+}
 
-// [SECTION] Display options and the display trace ---------------------------------------------------
+// [SECTION] Display options and the display trace
+// ---------------------------------------------------
 
 // How values map to colours.
 enum class ValueScale {
@@ -60,13 +63,13 @@ enum class ValueScale {
 // Options every view honours. core computes what depends on them (hidden tokens, renormalised
 // rows, labels); the renderer reads colormap / scale, the app reads font_scale.
 struct DisplayOptions {
-    bool hide_special = false;            // drop the [CLS], [SEP], BOS... the tokenizer's template
-                                          // added (not a [MASK] the user typed); renormalise rows
-    bool one_based = false;               // layer / head labels start at 1 instead of 0
+    bool hide_special = false;  // drop the [CLS], [SEP], BOS... the tokenizer's template
+                                // added (not a [MASK] the user typed); renormalise rows
+    bool one_based = false;     // layer / head labels start at 1 instead of 0
     Colormap colormap = Colormap::Viridis;  // sequential map for weights
     Colormap diverging = Colormap::RdBu;    // map for differences
     ValueScale scale = ValueScale::Unit;
-    float font_scale = 1.0f;              // UI text size multiplier (app only)
+    float font_scale = 1.0f;  // UI text size multiplier (app only)
 
     // True if switching from `other` to this needs a new DisplayTrace (vs only a redraw).
     bool needs_recompute(const DisplayOptions& other) const {
@@ -77,22 +80,22 @@ struct DisplayOptions {
 // The view model: the trace's attention restricted to the shown tokens, with labels.
 struct DisplayTrace {
     int n_layer = 0, n_head = 0;
-    int n_token = 0;          // S, shown tokens
-    int n_source_token = 0;   // T, tokens of the trace
+    int n_token = 0;         // S, shown tokens
+    int n_source_token = 0;  // T, tokens of the trace
     bool causal = false;
     bool hide_special = false;
     bool one_based = false;
 
-    std::vector<int32_t> source_index;  // [S] index of each shown token in the trace
-    std::vector<int32_t> display_index; // [T] index in the shown tokens, -1 if hidden
-    std::vector<std::string> labels;    // [S] token labels (whitespace made visible)
-    std::vector<uint8_t> special;       // [S] 1 for special tokens (only when not hidden)
-    std::vector<uint8_t> word_start;    // [S] 1 if the token's text starts with whitespace
-    std::vector<uint8_t> mask;          // [S][S] 1 where query i may attend to key j
-    std::vector<float> weights;         // [L][H][S][S] rows renormalised over the shown keys;
-                                        //   masked cells hold 0
-    std::vector<float> layer_mean;      // [L][S][S] mean over heads of `weights`
-    std::vector<float> head_max;        // [L][H] largest weight of each head's shown matrix
+    std::vector<int32_t> source_index;      // [S] index of each shown token in the trace
+    std::vector<int32_t> display_index;     // [T] index in the shown tokens, -1 if hidden
+    std::vector<std::string> labels;        // [S] token labels (whitespace made visible)
+    std::vector<uint8_t> special;           // [S] 1 for special tokens (only when not hidden)
+    std::vector<uint8_t> word_start;        // [S] 1 if the token's text starts with whitespace
+    std::vector<uint8_t> mask;              // [S][S] 1 where query i may attend to key j
+    std::vector<float> weights;             // [L][H][S][S] rows renormalised over the shown keys;
+                                            //   masked cells hold 0
+    std::vector<float> layer_mean;          // [L][S][S] mean over heads of `weights`
+    std::vector<float> head_max;            // [L][H] largest weight of each head's shown matrix
     std::vector<std::string> layer_labels;  // [L] "0".. or "1"..
     std::vector<std::string> head_labels;   // [H]
 
@@ -111,7 +114,8 @@ struct DisplayTrace {
 // UI thread for long inputs.
 DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options);
 
-// [SECTION] Building blocks (each tested on its own) -------------------------------------------------
+// [SECTION] Building blocks (each tested on its own)
+// -------------------------------------------------
 
 // Indices of the tokens to show: all, or, when hide_special, all but the special tokens the
 // tokenizer's template added (special[i] and spans[i].segment == -1; a typed [MASK] stays).
@@ -145,6 +149,19 @@ ValueRange weight_range(ValueScale scale, float max);
 ValueRange difference_range(float max_abs);
 // t in [0, 1] for the colour map; degenerate ranges map everything to 0.
 float normalise(float value, ValueRange range);
+
+// One query -> key connection of one head, for line drawings (the head view).
+struct Link {
+    int32_t query = 0, key = 0, head = 0;
+    float weight = 0;
+};
+
+// The strongest links of one layer among the heads with heads[h] != 0: only from row `query` and
+// only into column `key` when those are >= 0, with weight >= min_weight, at most max_links of
+// them, strongest first. Masked cells never appear.
+std::vector<Link> strongest_links(const DisplayTrace& display, int layer,
+                                  std::span<const uint8_t> heads, int query, int key,
+                                  float min_weight, size_t max_links);
 
 // A token's label: its display text with one leading space dropped, newlines / tabs shown as
 // arrows and a whitespace-only token as an open box; `fallback` (the vocabulary string) if the
