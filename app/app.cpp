@@ -15,7 +15,7 @@ namespace {
 constexpr size_t k_upload_budget = size_t(4) << 20;  // weights sent to the GPU per frame
 }  // namespace
 
-// [SECTION] Life cycle ----------------------------------------------------------------------------
+// [SECTION] Life cycle
 
 App::App(const AppArgs& args, std::function<void()> wake)
     : m_args(args), m_session(make_engine_backend(), SessionConfig{}, std::move(wake)) {
@@ -75,7 +75,7 @@ void App::fail(int code, const std::string& message) {
     m_exit_code = code;
 }
 
-// [SECTION] Frame ---------------------------------------------------------------------------------
+// [SECTION] Frame
 
 void App::before_frame() {
     const float wanted = m_session.state().options.font_scale;
@@ -158,10 +158,8 @@ void App::frame() {
     }
     if (!st.model) {
         const ModelEntry* chosen = nullptr;
-        if (m_welcome_view.draw(m_roots, m_models, st.loading.active, &chosen))
-            m_model_picker_view.open();
+        if (m_welcome_view.draw(m_roots, m_models, st.loading, &chosen)) m_model_picker_view.open();
         if (chosen) m_session.open_model({chosen->dir, ""});
-        if (st.loading.active) ImGui::ProgressBar(st.loading.progress, ImVec2(-1, 0));
     } else {
         if (m_sentence_view.draw(st.input, st.model.get(), st.running, m_focus_text)) {
             st.input.truncate = false;
@@ -182,7 +180,10 @@ void App::frame() {
     if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan))
         m_session.open_model(*chosen);
     if (rescan) rescan_models();
-    if (auto request = m_export_view.draw()) m_export_request = request;
+    if (auto request = m_export_view.draw()) {
+        m_export_request = request;
+        m_export_delay = 2;  // let the dialog close before the view is captured
+    }
     ImGui::End();
 }
 
@@ -290,7 +291,6 @@ void App::draw_view(ViewKind view) {
 }
 
 // [SECTION] Scripted runs and captures
-// --------------------------------------------------------------
 
 bool App::settled() const {
     const AppState& st = m_session.state();
@@ -312,6 +312,7 @@ double App::idle_wait_seconds() const {
     // Measured frames and unfinished textures need every frame.
     if (m_pilot && m_pilot->phase() == AutoPilot::Phase::Rendering) return 0.0;
     if (m_session.state().display && !settled() && m_session.idle()) return 0.0;
+    if (m_export_request || m_font_scale != m_session.state().options.font_scale) return 0.0;
     // Otherwise sleep until input, a worker's result (it wakes the loop) or the debounce's end,
     // leaving the CPU to the forward pass.
     if (auto deadline = m_session.debounce_deadline())
@@ -323,7 +324,9 @@ double App::idle_wait_seconds() const {
 }
 
 void App::after_render(int width, int height) {
-    if (m_export_request) {
+    if (m_export_request && m_export_delay > 0) {
+        --m_export_delay;
+    } else if (m_export_request) {
         gfx::Image img = gfx::render_region(ImGui::GetDrawData(), m_view_min, m_view_max,
                                             m_export_request->scale, clear_color());
         std::string error;
@@ -351,12 +354,12 @@ void App::capture(int width, int height) {
                      st.error->detail.c_str());
     if (!st.model) std::printf("attnscope: no model loaded (welcome screen)\n");
     if (st.display)
-        std::printf("attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s, layer %d, "
-                    "head %d, token %d, hovered %d\n",
-                    st.model->name.c_str(), st.display->n_source_token, st.display->n_token,
-                    st.display->n_layer, st.display->n_head, view_name(st.selection.view),
-                    st.selection.layer, st.selection.head, st.selection.token,
-                    st.selection.hovered);
+        std::printf(
+            "attnscope: model %s, %d tokens (%d shown), %d x %d heads, view %s, layer %d, "
+            "head %d, token %d, hovered %d\n",
+            st.model->name.c_str(), st.display->n_source_token, st.display->n_token,
+            st.display->n_layer, st.display->n_head, view_name(st.selection.view),
+            st.selection.layer, st.selection.head, st.selection.token, st.selection.hovered);
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
 

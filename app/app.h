@@ -92,6 +92,7 @@ class App {
     ImVec2 m_view_min, m_view_max;         // screen rectangle of the view in front (exports)
     std::vector<PixelProbe> m_probes;      // filled when checking pixels
     std::optional<ExportRequest> m_export_request;
+    int m_export_delay = 0;     // frames to wait before exporting
     std::string m_status;       // last export message
     float m_font_scale = 1.0f;  // scale the font atlas was built for
     ImGuiStyle m_base_style;

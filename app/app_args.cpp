@@ -34,10 +34,10 @@ bool parse_point(const std::string& s, ScriptPoint* out) {
 
 bool takes_value(const std::string& flag) {
     static const char* const k_flags[] = {
-        "--model",        "--shape",      "--text",   "--pair",   "--n-tokens",   "--view",
-        "--layer",        "--head",       "--token",  "--mode",   "--zoom",       "--colormap",
-        "--scale",        "--font-scale", "--size",   "--frames", "--screenshot", "--export",
-        "--export-scale", "--type",       "--timeout"};
+        "--model",        "--shape",      "--text",    "--pair",   "--n-tokens",   "--view",
+        "--layer",        "--head",       "--token",   "--mode",   "--zoom",       "--colormap",
+        "--scale",        "--font-scale", "--size",    "--frames", "--screenshot", "--export",
+        "--export-scale", "--type",       "--timeout", "--click",  "--mouse"};
     for (const char* f : k_flags)
         if (flag == f) return true;
     return false;

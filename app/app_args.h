@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "app_state.h"
-#include "autopilot.h"
 #include "attnscope/analysis.h"
+#include "autopilot.h"
 
 namespace attnscope::app {
 
@@ -30,17 +30,17 @@ struct AppArgs {
                                               // --scale unit|max --font-scale S
 
     // Window and scripted runs (tests, benchmarks).
-    int width = 1280, height = 800;  // --size WxH
-    int frames = 0;                  // --frames N: render N frames once settled, exit
-    std::string screenshot;          // --screenshot FILE (PNG of the window)
-    std::string export_path;         // --export FILE (PNG of the view in front)
-    float export_scale = 1.0f;       // --export-scale S
-    bool check_pixels = false;       // --check-pixels: compare cells with colormap
-    bool print_frame_times = false;  // --print-frame-times
-    std::string type_text;           // --type TEXT: type it, one key per run
+    int width = 1280, height = 800;    // --size WxH
+    int frames = 0;                    // --frames N: render N frames once settled, exit
+    std::string screenshot;            // --screenshot FILE (PNG of the window)
+    std::string export_path;           // --export FILE (PNG of the view in front)
+    float export_scale = 1.0f;         // --export-scale S
+    bool check_pixels = false;         // --check-pixels: compare cells with colormap
+    bool print_frame_times = false;    // --print-frame-times
+    std::string type_text;             // --type TEXT: type it, one key per run
     std::vector<ScriptPoint> clicks;   // --click X,Y (repeatable): left clicks
     std::optional<ScriptPoint> mouse;  // --mouse X,Y: where the mouse rests
-    double timeout = 120;            // --timeout SECONDS to settle before failing
+    double timeout = 120;              // --timeout SECONDS to settle before failing
 
     bool open_model_picker = false;  // --open-model-picker: start with the picker open
     bool help = false, version = false;

@@ -18,11 +18,11 @@ struct ScriptPoint {
 };
 
 struct ScriptConfig {
-    int frames = 1;                   // frames to render once settled
-    std::string type_text;            // typed after settling, one UTF-8 character per key
-    double timeout = 120;             // seconds to wait for each settle
-    std::vector<ScriptPoint> clicks;  // left clicks after settling, before typing
-    std::optional<ScriptPoint> hover; // where the mouse rests afterwards (else off the window)
+    int frames = 1;                    // frames to render once settled
+    std::string type_text;             // typed after settling, one UTF-8 character per key
+    double timeout = 120;              // seconds to wait for each settle
+    std::vector<ScriptPoint> clicks;   // left clicks after settling, before typing
+    std::optional<ScriptPoint> hover;  // where the mouse rests afterwards (else off the window)
 };
 
 // The mouse for one frame.
@@ -62,8 +62,8 @@ class AutoPilot {
 
     ScriptConfig m_config;
     Phase m_phase = Phase::Settling;
-    size_t m_click = 0;      // the click in progress
-    int m_click_stage = 0;   // 0: press this frame, 1: release this frame, 2: wait to settle
+    size_t m_click = 0;     // the click in progress
+    int m_click_stage = 0;  // 0: press this frame, 1: release this frame, 2: wait to settle
     Clock::time_point m_phase_start;
     Clock::time_point m_last_frame_end;
     size_t m_typed = 0;          // bytes of type_text typed so far

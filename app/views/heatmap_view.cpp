@@ -23,7 +23,7 @@ bool index_slider(const char* label, int* value, int count, bool one_based, floa
 
 }  // namespace
 
-// [SECTION] Texture -------------------------------------------------------------------------------
+// [SECTION] Texture
 
 void HeatmapView::update_texture(const Key& key, gfx::HeatmapRenderer& renderer) {
     const DisplayTrace& d = *key.display;
@@ -57,7 +57,7 @@ void HeatmapView::update_texture(const Key& key, gfx::HeatmapRenderer& renderer)
     m_key = key;
 }
 
-// [SECTION] Toolbar -------------------------------------------------------------------------------
+// [SECTION] Toolbar
 
 void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     const float w = ImGui::GetFontSize() * 7.0f;
@@ -100,7 +100,7 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     ImGui::TextDisabled("  Ctrl + wheel: zoom, wheel / Shift + wheel: scroll");
 }
 
-// [SECTION] Canvas --------------------------------------------------------------------------------
+// [SECTION] Canvas
 
 void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
                               std::vector<PixelProbe>* probes) {
@@ -272,7 +272,7 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
     ImGui::PopStyleVar();
 }
 
-// [SECTION] Draw ----------------------------------------------------------------------------------
+// [SECTION] Draw
 
 void HeatmapView::draw(const std::shared_ptr<const DisplayTrace>& display,
                        const DisplayOptions& options, gfx::HeatmapRenderer& renderer,

@@ -9,7 +9,7 @@
 namespace attnscope::app {
 
 bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
-                       bool loading, const ModelEntry** chosen) {
+                       const LoadState& loading, const ModelEntry** chosen) {
     bool open = false;
     const float width = std::min(ImGui::GetContentRegionAvail().x, 760.0f);
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() +
@@ -18,8 +18,9 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
     ImGui::Dummy(ImVec2(0, 20));
     ImGui::TextUnformatted("attnscope shows how a transformer pays attention, live as you type.");
     ImGui::Dummy(ImVec2(0, 8));
-    if (loading) {
-        ImGui::TextUnformatted("Loading a model...");
+    if (loading.active) {
+        ImGui::TextWrapped("Loading %s ...", loading.what.c_str());
+        ImGui::ProgressBar(loading.progress, ImVec2(-1, 0));
         ImGui::EndChild();
         return false;
     }

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "../app_state.h"
 #include "../model_catalog.h"
 
 namespace attnscope::app {
@@ -12,7 +13,7 @@ class WelcomeView {
   public:
     // Returns true when the user asks to open a folder; sets *chosen when they click a model.
     bool draw(const std::vector<SearchRoot>& roots, const std::vector<ModelEntry>& entries,
-              bool loading, const ModelEntry** chosen);
+              const LoadState& loading, const ModelEntry** chosen);
 };
 
 }  // namespace attnscope::app

@@ -12,7 +12,7 @@
 
 namespace attnscope {
 
-// [SECTION] Colour maps ---------------------------------------------------------------------------
+// [SECTION] Colour maps
 
 namespace {
 
@@ -122,7 +122,6 @@ Rgb8 colormap_rgb(Colormap map, float t) {
 }
 
 // [SECTION] Building blocks
-// ------------------------------------------------------------------------
 
 std::vector<int32_t> shown_tokens(const Encoding& encoding, bool hide_special) {
     std::vector<int32_t> keep;
@@ -279,7 +278,6 @@ std::string index_label(int index, bool one_based) {
 }
 
 // [SECTION] The display trace
-// ----------------------------------------------------------------------
 
 DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options) {
     const int L = trace.n_layer, H = trace.n_head, T = trace.n_token;

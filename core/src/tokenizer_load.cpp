@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "attnscope/errors.h"
@@ -553,12 +554,22 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& model_dir, std::string
     if (!fs::is_directory(model_dir, ec))
         throw TokenizerError("tokenizer: the model folder " + model_dir.string() +
                              " does not exist or is not a folder");
-    if (has_file(model_dir / "tokenizer.json"))
-        return load_tokenizer_json(model_dir, model_dir / "tokenizer.json");
     bool vocab_json = has_file(model_dir / "vocab.json");
     bool merges = has_file(model_dir / "merges.txt");
-    if (vocab_json && merges) return load_vocab_merges(model_dir, model_type);
-    if (has_file(model_dir / "vocab.txt")) return load_vocab_txt(model_dir);
+    try {
+        if (has_file(model_dir / "tokenizer.json"))
+            return load_tokenizer_json(model_dir, model_dir / "tokenizer.json");
+        if (vocab_json && merges) return load_vocab_merges(model_dir, model_type);
+        if (has_file(model_dir / "vocab.txt")) return load_vocab_txt(model_dir);
+    } catch (const nlohmann::json::exception& e) {
+        // A config field of the wrong type (tokenizer_config.json, config.json).
+        throw TokenizerError("tokenizer in " + model_dir.string() +
+                             ": unexpected value in a config file: " + e.what());
+    } catch (const std::logic_error& e) {
+        // std::stoi on a malformed added_tokens_decoder key.
+        throw TokenizerError("tokenizer in " + model_dir.string() +
+                             ": malformed config file: " + e.what());
+    }
     std::string detail;
     if (vocab_json) detail = " (vocab.json is there but merges.txt is missing)";
     if (merges) detail = " (merges.txt is there but vocab.json is missing)";

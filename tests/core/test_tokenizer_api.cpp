@@ -263,6 +263,16 @@ TEST_CASE("tokenizer errors: missing and malformed tokenizer files are Tokenizer
         CHECK_MESSAGE(msg.find("tokenizer.json") != std::string::npos, b.what << ": " << msg);
         fs::remove_all(dir);
     }
+    // Config files next to vocab.txt: malformed, or a field of the wrong type.
+    fs::path cfg = test::temp_dir("tok-cfg");
+    fs::copy_file(test::model_dir("bert-base-uncased") / "vocab.txt", cfg / "vocab.txt");
+    test::write_file(cfg / "tokenizer_config.json", "{\"do_lower_case\": ");
+    msg = message_of<TokenizerError>([&] { load_tokenizer(cfg); });
+    CHECK_MESSAGE(msg.find("tokenizer_config.json") != std::string::npos, msg);
+    test::write_file(cfg / "tokenizer_config.json", "{\"do_lower_case\": \"yes\"}");
+    msg = message_of<TokenizerError>([&] { load_tokenizer(cfg); });
+    CHECK_MESSAGE(msg.find("tokenizer_config.json") != std::string::npos, msg);
+    fs::remove_all(cfg);
     fs::remove_all(empty);
 }
 

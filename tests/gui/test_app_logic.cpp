@@ -108,6 +108,33 @@ TEST_CASE("autopilot: types one key per settled screen and measures latency") {
     CHECK(p.latency_ms()[1] == doctest::Approx(10.0));
 }
 
+TEST_CASE("autopilot: clicks press for one frame and release the next then wait to settle") {
+    const auto t0 = AutoPilot::Clock::now();
+    ScriptConfig c{1, "", 10};
+    c.clicks = {{10, 20}, {30, 40}};
+    c.hover = ScriptPoint{5, 6};
+    AutoPilot p(c, t0);
+    CHECK_FALSE(p.mouse().on_window);  // settling: off the window
+    p.end_frame(true, t0);
+    CHECK(p.phase() == AutoPilot::Phase::Clicking);
+    ScriptMouse m = p.mouse();
+    CHECK((m.on_window && m.down && m.pos.x == 10 && m.pos.y == 20));
+    p.end_frame(false, t0);
+    CHECK_FALSE(p.mouse().down);  // released
+    p.end_frame(false, t0);
+    p.end_frame(false, t0);  // the click's effect is not on screen yet
+    CHECK(p.mouse().pos.x == 10);
+    p.end_frame(true, t0);
+    m = p.mouse();
+    CHECK((m.down && m.pos.x == 30));
+    p.end_frame(true, t0);
+    p.end_frame(true, t0);
+    p.end_frame(true, t0);
+    CHECK(p.phase() == AutoPilot::Phase::Rendering);
+    m = p.mouse();
+    CHECK((m.on_window && !m.down && m.pos.x == 5 && m.pos.y == 6));
+}
+
 TEST_CASE("autopilot: typing a multi-byte character sends it whole") {
     const auto t0 = AutoPilot::Clock::now();
     AutoPilot p({1, "\xc3\xa9!", 10}, t0);

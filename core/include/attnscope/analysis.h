@@ -18,7 +18,7 @@
 
 namespace attnscope {
 
-// [SECTION] Colour maps ---------------------------------------------------------------------------
+// [SECTION] Colour maps
 
 // The colour maps the renderer offers. shaders/colormaps.glsl computes the same functions on the
 // GPU; colormap_rgb below is the CPU twin used by tests (and for legends).
@@ -52,7 +52,6 @@ inline bool is_masked_value(float v) {
 }
 
 // [SECTION] Display options and the display trace
-// ---------------------------------------------------
 
 // How values map to colours.
 enum class ValueScale {
@@ -115,7 +114,6 @@ struct DisplayTrace {
 DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options);
 
 // [SECTION] Building blocks (each tested on its own)
-// -------------------------------------------------
 
 // Indices of the tokens to show: all, or, when hide_special, all but the special tokens the
 // tokenizer's template added (special[i] and spans[i].segment == -1; a typed [MASK] stays).
