@@ -89,8 +89,7 @@ void row_blocks(const Head& hd, int T, int D, int block) {
             softmax_row(w, i + 1);
             std::fill(w + i + 1, w + T, 0.0f);
         }
-        out.middleRows(i0, rows).noalias() =
-            weights.block(i0, 0, rows, end) * v.topRows(end);
+        out.middleRows(i0, rows).noalias() = weights.block(i0, 0, rows, end) * v.topRows(end);
     }
 }
 
@@ -168,8 +167,9 @@ int main(int argc, char** argv) {
     std::printf("max |weights difference| between variants: %g\n", double(diff));
 
     const size_t n = size_t(L) * H * T * T;
-    std::printf("fresh zeroed memory for %zu MB (L*H*T*T floats): 4 KiB pages %.1f ms, "
-                "MADV_HUGEPAGE %.1f ms\n",
-                n * 4 >> 20, fresh_memory_ms(n, false), fresh_memory_ms(n, true));
+    std::printf(
+        "fresh zeroed memory for %zu MB (L*H*T*T floats): 4 KiB pages %.1f ms, "
+        "MADV_HUGEPAGE %.1f ms\n",
+        n * 4 >> 20, fresh_memory_ms(n, false), fresh_memory_ms(n, true));
     return 0;
 }

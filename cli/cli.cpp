@@ -26,8 +26,7 @@ struct Command {
 constexpr Command k_commands[] = {
     {"tokenize", attnscope::cli::cmd_tokenize, false}, {"dump", attnscope::cli::cmd_dump, true},
     {"predict", attnscope::cli::cmd_predict, true},    {"info", attnscope::cli::cmd_info, false},
-    {"bench", attnscope::cli::cmd_bench, false},
-    {"rank", attnscope::cli::cmd_rank, true},
+    {"bench", attnscope::cli::cmd_bench, false},       {"rank", attnscope::cli::cmd_rank, true},
 };
 
 const Command* find_command(const char* arg) {

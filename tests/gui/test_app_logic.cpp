@@ -18,6 +18,14 @@ using namespace std::chrono_literals;
 TEST_SUITE_BEGIN("gui");
 namespace {
 
+ScriptConfig script(int frames, const std::string& text, double timeout) {
+    ScriptConfig c;
+    c.frames = frames;
+    c.type_text = text;
+    c.timeout = timeout;
+    return c;
+}
+
 bool parse(std::vector<const char*> argv, AppArgs* out, std::string* error) {
     argv.insert(argv.begin(), "attnscope");
     return parse_app_args(int(argv.size()), argv.data(), out, error);
@@ -75,7 +83,7 @@ TEST_CASE("args: unknown flags and views and bad values are errors") {
 
 TEST_CASE("autopilot: waits to settle then renders N frames and captures the last") {
     const auto t0 = AutoPilot::Clock::now();
-    AutoPilot p({3, "", 10}, t0);
+    AutoPilot p(script(3, "", 10), t0);
     CHECK_FALSE(p.end_frame(false, t0 + 1ms).capture);
     CHECK_FALSE(p.end_frame(true, t0 + 2ms).capture);  // settled: rendering starts next frame
     CHECK(p.phase() == AutoPilot::Phase::Rendering);
@@ -91,7 +99,7 @@ TEST_CASE("autopilot: waits to settle then renders N frames and captures the las
 
 TEST_CASE("autopilot: types one key per settled screen and measures latency") {
     const auto t0 = AutoPilot::Clock::now();
-    AutoPilot p({1, "ab", 10}, t0);
+    AutoPilot p(script(1, "ab", 10), t0);
     CHECK(p.key_to_type(t0) == "");  // not settled yet
     p.end_frame(true, t0 + 1ms);
     CHECK(p.phase() == AutoPilot::Phase::Typing);
@@ -110,7 +118,7 @@ TEST_CASE("autopilot: types one key per settled screen and measures latency") {
 
 TEST_CASE("autopilot: clicks press for one frame and release the next then wait to settle") {
     const auto t0 = AutoPilot::Clock::now();
-    ScriptConfig c{1, "", 10};
+    ScriptConfig c = script(1, "", 10);
     c.clicks = {{10, 20}, {30, 40}};
     c.hover = ScriptPoint{5, 6};
     AutoPilot p(c, t0);
@@ -137,14 +145,14 @@ TEST_CASE("autopilot: clicks press for one frame and release the next then wait 
 
 TEST_CASE("autopilot: typing a multi-byte character sends it whole") {
     const auto t0 = AutoPilot::Clock::now();
-    AutoPilot p({1, "\xc3\xa9!", 10}, t0);
+    AutoPilot p(script(1, "\xc3\xa9!", 10), t0);
     p.end_frame(true, t0);
     CHECK(p.key_to_type(t0) == "\xc3\xa9");
 }
 
 TEST_CASE("autopilot: gives up when never settled") {
     const auto t0 = AutoPilot::Clock::now();
-    AutoPilot p({1, "", 1}, t0);
+    AutoPilot p(script(1, "", 1), t0);
     CHECK_FALSE(p.end_frame(false, t0 + 500ms).exit);
     const FrameOutcome o = p.end_frame(false, t0 + 1500ms);
     CHECK(o.exit);
