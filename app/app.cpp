@@ -360,6 +360,12 @@ void App::capture(int width, int height) {
             st.model->name.c_str(), st.display->n_source_token, st.display->n_token,
             st.display->n_layer, st.display->n_head, view_name(st.selection.view),
             st.selection.layer, st.selection.head, st.selection.token, st.selection.hovered);
+    const DisplayOptions& o = st.options;
+    std::printf(
+        "attnscope: options: hide special %d, one-based %d, colormap %s, diverging %s, "
+        "scale %s, font scale %.2f\n",
+        o.hide_special, o.one_based, colormap_name(o.colormap), colormap_name(o.diverging),
+        o.scale == ValueScale::Unit ? "unit" : "max", o.font_scale);
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
 

@@ -116,9 +116,8 @@ def torch_bench(args):
             self.h = nn.ModuleList(Block() for _ in range(N_LAYER))
             self.ln_f = nn.LayerNorm(D_MODEL, eps=EPS)
             # The causal mask buffer, as HF keeps it ("h.N.attn.bias").
-            self.register_buffer("causal", torch.tril(torch.ones(N_POSITIONS, N_POSITIONS,
-                                                                 dtype=torch.bool)).view(
-                                                                     1, 1, N_POSITIONS, N_POSITIONS))
+            causal = torch.tril(torch.ones(N_POSITIONS, N_POSITIONS, dtype=torch.bool))
+            self.register_buffer("causal", causal.view(1, 1, N_POSITIONS, N_POSITIONS))
 
         def forward(self, ids):
             t = ids.shape[1]

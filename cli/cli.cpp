@@ -23,11 +23,16 @@ struct Command {
     bool has_truncate;  // whether "--truncate" is a useful hint for TooLongError
 };
 
+// clang-format off
 constexpr Command k_commands[] = {
-    {"tokenize", attnscope::cli::cmd_tokenize, false}, {"dump", attnscope::cli::cmd_dump, true},
-    {"predict", attnscope::cli::cmd_predict, true},    {"info", attnscope::cli::cmd_info, false},
-    {"bench", attnscope::cli::cmd_bench, false},       {"rank", attnscope::cli::cmd_rank, true},
+    {"tokenize", attnscope::cli::cmd_tokenize, false},
+    {"dump",     attnscope::cli::cmd_dump,     true},
+    {"predict",  attnscope::cli::cmd_predict,  true},
+    {"info",     attnscope::cli::cmd_info,     false},
+    {"bench",    attnscope::cli::cmd_bench,    false},
+    {"rank",     attnscope::cli::cmd_rank,     true},
 };
+// clang-format on
 
 const Command* find_command(const char* arg) {
     if (!arg) return nullptr;

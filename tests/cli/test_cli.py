@@ -54,7 +54,8 @@ def run(*args, stdin=None, expect=0):
     shown = " ".join(a if len(a) < 60 else a[:57] + "..." for a in args)
     check(proc.returncode >= 0, f"'{shown}' died from signal {-proc.returncode}\n{err}")
     check(proc.returncode == expect,
-          f"'{shown}' exited {proc.returncode}, expected {expect}\nstderr: {err}\nstdout: {out[:500]}")
+          f"'{shown}' exited {proc.returncode}, expected {expect}\n"
+          f"stderr: {err}\nstdout: {out[:500]}")
     return out, err
 
 
@@ -333,7 +334,8 @@ def case_error_missing_folder():
         args = [cmd, "--model", "/nonexistent/attnscope-model"] + \
             ([] if cmd == "info" else ["--text", "hi"])
         _, err = run(*args, expect=1)
-        check("/nonexistent/attnscope-model" in err, f"{cmd}: message should name the folder: {err}")
+        check("/nonexistent/attnscope-model" in err,
+              f"{cmd}: message should name the folder: {err}")
 
 
 def case_error_folder_without_tokenizer():
@@ -398,7 +400,8 @@ def main():
         print(f"FAIL: models folder {MODELS!r} missing: set ATTNSCOPE_MODELS", file=sys.stderr)
         return 1
     if not os.path.isdir(FIXTURES):
-        print(f"FAIL: fixtures folder {FIXTURES!r} missing: set ATTNSCOPE_FIXTURES", file=sys.stderr)
+        print(f"FAIL: fixtures folder {FIXTURES!r} missing: set ATTNSCOPE_FIXTURES",
+              file=sys.stderr)
         return 1
     failed = 0
     for name in args.cases or list(cases):
