@@ -18,7 +18,7 @@ constexpr size_t k_upload_budget = size_t(4) << 20;  // weights sent to the GPU 
 // [SECTION] Life cycle
 
 App::App(const AppArgs& args, std::function<void()> wake)
-    : m_args(args), m_session(make_engine_backend(), SessionConfig{}, std::move(wake)) {
+    : m_args(args), m_session(make_engine_backend(), SessionConfig{}, wake), m_analysis(wake) {
     AppState& st = m_session.state();
     m_session.set_options(args.options);
     if (args.text) st.input.text = *args.text;
@@ -30,6 +30,8 @@ App::App(const AppArgs& args, std::function<void()> wake)
     if (args.view) st.selection.view = *args.view;
     if (args.heatmap_mode) st.selection.heatmap_mode = *args.heatmap_mode;
     if (args.zoom > 0) m_heatmap_view.set_zoom(args.zoom);
+    if (args.step > 0) m_teaching.set_step(args.step);
+    apply_compare_args(args, st.compare);
     m_font_scale = args.options.font_scale;
     m_focus_text = !args.scripted();
     rescan_models();
@@ -60,6 +62,7 @@ bool App::init_graphics(std::string* error) {
     style.ItemSpacing = ImVec2(8, 6);
     m_base_style = style;
     style.ScaleAllSizes(m_font_scale);
+    if (m_args.classroom) set_classroom(true);
     if (m_pilot) std::printf("attnscope: renderer %s\n", gfx::renderer_description().c_str());
     return m_renderer.init(error);
 }
@@ -67,6 +70,14 @@ bool App::init_graphics(std::string* error) {
 void App::rescan_models() {
     m_roots = model_search_roots();
     m_models = find_models(m_roots);
+}
+
+void App::set_classroom(bool on) {
+    DisplayOptions options = m_session.state().options;
+    m_teaching.set_classroom(on, options, m_base_style);
+    m_session.set_options(options);  // before_frame rebuilds the fonts at the new size
+    ImGui::GetStyle() = m_base_style;
+    ImGui::GetStyle().ScaleAllSizes(m_font_scale);
 }
 
 void App::fail(int code, const std::string& message) {
@@ -118,6 +129,10 @@ void App::apply_startup_selection() {
         !check(m_args.head, d.n_head, "--head", "heads") ||
         !check(m_args.token, d.n_source_token, "--token", "tokens"))
         return;
+    if (const std::string e = check_compare_args(m_args, d, m_session.state().compare); !e.empty()) {
+        fail(2, e);
+        return;
+    }
     if (m_args.layer) sel.layer = *m_args.layer;
     if (m_args.head) sel.head = *m_args.head;
     if (m_args.token) sel.token = *m_args.token;
@@ -130,6 +145,7 @@ void App::frame() {
     m_session.update(now);
     apply_startup_selection();
     m_probes.clear();
+    if (classroom_key_pressed()) set_classroom(!m_teaching.classroom());
 
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->WorkPos);
@@ -166,14 +182,18 @@ void App::frame() {
             m_session.text_edited(now);
         }
         m_focus_text = false;
-        if (st.display)
+        const bool teaching =
+            st.selection.view == ViewKind::Qkv || st.selection.view == ViewKind::Softmax;
+        if (st.display && !(teaching && m_teaching.classroom()))  // the views list the tokens
             m_token_strip_view.draw(st.display, st.options, st.selection,
                                     ImGui::GetTextLineHeight() * 5.5f);
         const float sidebar_w = 300.0f * m_font_scale;
-        ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, 0), true);
-        draw_sidebar(sidebar_w);
-        ImGui::EndChild();
-        ImGui::SameLine();
+        if (!m_teaching.classroom()) {  // classroom mode gives the projector's width to the view
+            ImGui::BeginChild("##sidebar", ImVec2(sidebar_w, 0), true);
+            draw_sidebar(sidebar_w);
+            ImGui::EndChild();
+            ImGui::SameLine();
+        }
         draw_views();
     }
     bool rescan = false;
@@ -204,6 +224,9 @@ void App::draw_menu_bar() {
                 st.selection.view = ViewKind(v);
         ImGui::EndMenu();
     }
+    bool toggle_classroom = false;
+    if (m_teaching.draw_menus(st.input, &toggle_classroom)) m_session.text_edited(Clock::now());
+    if (toggle_classroom) set_classroom(!m_teaching.classroom());
     if (ImGui::BeginMenu("Export")) {
         if (ImGui::MenuItem("View as PNG...", nullptr, false, st.display != nullptr))
             m_export_view.open(std::string("attnscope-") + view_name(st.selection.view) + ".png");
@@ -287,6 +310,19 @@ void App::draw_view(ViewKind view) {
         case ViewKind::HeadView:
             m_head_view.draw(st.display, st.selection);
             break;
+        case ViewKind::Compare:
+        case ViewKind::Diff:
+        case ViewKind::Search:
+        case ViewKind::Rollout:
+            m_analysis.draw(view, m_session, m_renderer, probes);
+            break;
+        case ViewKind::Qkv:
+            m_teaching.draw_qkv(st.trace, st.selection, st.options.colormap);
+            break;
+        case ViewKind::Softmax:  // animations count frames in scripted runs (deterministic)
+            m_teaching.draw_softmax(st.trace, st.selection, st.options.colormap,
+                                    m_pilot ? 1.0f / 60.0f : ImGui::GetIO().DeltaTime);
+            break;
     }
 }
 
@@ -303,7 +339,14 @@ bool App::settled() const {
         case ViewKind::Heatmap:
             return m_heatmap_view.up_to_date();
         case ViewKind::HeadView:
+        case ViewKind::Qkv:
+        case ViewKind::Softmax:
             return true;
+        case ViewKind::Compare:
+        case ViewKind::Diff:
+        case ViewKind::Search:
+        case ViewKind::Rollout:
+            return m_analysis.settled(st.selection.view, st);
     }
     return true;
 }
@@ -313,6 +356,7 @@ double App::idle_wait_seconds() const {
     if (m_pilot && m_pilot->phase() == AutoPilot::Phase::Rendering) return 0.0;
     if (m_session.state().display && !settled() && m_session.idle()) return 0.0;
     if (m_export_request || m_font_scale != m_session.state().options.font_scale) return 0.0;
+    if (m_session.state().selection.view == ViewKind::Softmax && m_teaching.animating()) return 0.0;
     // Otherwise sleep until input, a worker's result (it wakes the loop) or the debounce's end,
     // leaving the CPU to the forward pass.
     if (auto deadline = m_session.debounce_deadline())

@@ -26,6 +26,8 @@
 #include "views/options_view.h"
 #include "views/prediction_view.h"
 #include "views/sentence_view.h"
+#include "views/analysis_views.h"
+#include "views/teaching_views.h"
 #include "views/token_strip_view.h"
 #include "views/welcome_view.h"
 
@@ -66,6 +68,7 @@ class App {
     void capture(int width, int height);
     void rescan_models();
     void fail(int code, const std::string& message);
+    void set_classroom(bool on);
 
     AppArgs m_args;
     Session m_session;
@@ -87,6 +90,8 @@ class App {
     HeatmapView m_heatmap_view;
     HeadView m_head_view;
     ExportView m_export_view;
+    TeachingViews m_teaching;  // Q/K/V view, softmax stepper, classroom mode, examples
+    AnalysisViews m_analysis;  // compare, diff, search, rollout (issue 5)
 
     ViewKind m_tab_view = ViewKind::Grid;  // the tab ImGui shows (lags a requested switch a frame)
     ImVec2 m_view_min, m_view_max;         // screen rectangle of the view in front (exports)

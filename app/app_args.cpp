@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "attnscope/softmax_steps.h"
 #include "backend.h"
 
 namespace attnscope::app {
@@ -37,7 +38,9 @@ bool takes_value(const std::string& flag) {
         "--model",        "--shape",      "--text",    "--pair",   "--n-tokens",   "--view",
         "--layer",        "--head",       "--token",   "--mode",   "--zoom",       "--colormap",
         "--scale",        "--font-scale", "--size",    "--frames", "--screenshot", "--export",
-        "--export-scale", "--type",       "--timeout", "--click",  "--mouse"};
+        "--export-scale", "--type",       "--timeout", "--click",  "--mouse",
+        "--step",
+        "--pin",          "--text-b",     "--to",      "--rank"};
     for (const char* f : k_flags)
         if (flag == f) return true;
     return false;
@@ -58,9 +61,19 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --pair TEXT          a second sentence (BERT-style sentence pairs)
   --n-tokens N         repeat the text's tokens to exactly N tokens (benchmarks)
   --view VIEW          grid | heatmap | headview
+                       compare | diff | search | rollout (heads side by side, two sentences,
+                       head search, attention rollout and flow)
+  --pin L:H,L:H,...    heads for the compare view (0-based, at most 6)
+  --text-b TEXT        sentence B for the diff view (same head on both, and A - B)
+  --to J               head search: rank heads by the weight from --token I to token J
+  --rank NAME          head search by a pattern: previous | self | sink | special | broad |
+                       distance | max
+                       qkv | softmax (teaching: Q/K/V breakdown, softmax stepper)
   --layer L --head H   select a head (0-based)
   --token I            select a token (0-based index into the model's tokens)
   --mode MODE          heatmap contents: head | mean | diff
+  --step K             softmax stepper stage to show, 1 .. 8 (with --view softmax or qkv)
+  --classroom          classroom mode: large text, high contrast (F11 toggles it)
   --zoom PX            heatmap cell size in pixels (default: fit the view)
   --hide-special       hide [CLS], [SEP], BOS... and renormalise the rows
   --one-based          label layers and heads from 1
@@ -114,6 +127,8 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.print_frame_times = true;
         } else if (flag == "--open-model-picker") {
             a.open_model_picker = true;
+        } else if (flag == "--classroom") {
+            a.classroom = true;
         } else if (!takes_value(flag)) {
             *error = (flag.starts_with("-") ? "unknown option " : "unexpected argument ") + flag +
                      " (see --help)";
@@ -133,12 +148,34 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             if (!parse_int(v, 1, 1 << 16, &a.n_tokens)) return bad(v, "a token count");
         } else if (flag == "--view") {
             ViewKind k;
-            if (!parse_view(v, &k)) return bad(v, "grid, heatmap or headview");
+            if (!parse_view(v, &k)) {
+                std::string names;  // every view, so the message never goes stale
+                for (int i = 0; i < k_view_count; ++i)
+                    names += std::string(i ? ", " : "") + view_name(ViewKind(i));
+                return bad(v, names.c_str());
+            }
             a.view = k;
         } else if (flag == "--layer" || flag == "--head" || flag == "--token") {
             int n = 0;
             if (!parse_int(v, 0, 1 << 20, &n)) return bad(v, "an index >= 0");
             (flag == "--layer" ? a.layer : flag == "--head" ? a.head : a.token) = n;
+        } else if (flag == "--step") {
+            if (!parse_int(v, 1, k_softmax_stage_count, &a.step))
+                return bad(v, "a softmax stage 1 .. 8");
+        } else if (flag == "--pin") {
+            std::string why;
+            if (!parse_pins(v, &a.pins, &why)) return bad(v, ("L:H,L:H,...; " + why).c_str());
+        } else if (flag == "--text-b") {
+            a.text_b = v;
+        } else if (flag == "--to") {
+            int n = 0;
+            if (!parse_int(v, 0, 1 << 20, &n)) return bad(v, "a token index >= 0");
+            a.to_token = n;
+        } else if (flag == "--rank") {
+            HeadStatistic s;
+            if (!parse_head_statistic(v, &s))
+                return bad(v, "previous, self, sink, special, broad, distance or max");
+            a.rank = s;
         } else if (flag == "--mode") {
             HeatmapMode m;
             if (!parse_heatmap_mode(v, &m)) return bad(v, "head, mean or diff");

@@ -22,10 +22,16 @@ struct AppArgs {
     int n_tokens = 0;                            // --n-tokens N: repeat the text's tokens to N
 
     // What to show (0-based indices, whatever the label option).
-    std::optional<ViewKind> view;             // --view grid|heatmap|headview
+    std::optional<ViewKind> view;             // --view grid|heatmap|headview|qkv|softmax|...
     std::optional<int> layer, head, token;    // --layer L --head H --token I
     std::optional<HeatmapMode> heatmap_mode;  // --mode head|mean|diff
+    std::vector<HeadRef> pins;                // --pin L:H,... (compare view, at most 6)
+    std::optional<std::string> text_b;        // --text-b TEXT (diff view: sentence B)
+    std::optional<int> to_token;              // --to J (head search: the key token)
+    std::optional<HeadStatistic> rank;        // --rank NAME (head search by a pattern)
     float zoom = 0;                           // --zoom PX: heatmap pixels per cell (0 = fit)
+    int step = 0;                             // --step K: softmax stepper stage, 1-based (0 = unset)
+    bool classroom = false;                   // --classroom: large text, high contrast
     DisplayOptions options;                   // --hide-special --one-based --colormap NAME
                                               // --scale unit|max --font-scale S
 

@@ -12,6 +12,18 @@ const char* view_name(ViewKind view) {
             return "heatmap";
         case ViewKind::HeadView:
             return "headview";
+        case ViewKind::Compare:
+            return "compare";
+        case ViewKind::Diff:
+            return "diff";
+        case ViewKind::Search:
+            return "search";
+        case ViewKind::Rollout:
+            return "rollout";
+        case ViewKind::Qkv:  // teaching views (issue 4)
+            return "qkv";
+        case ViewKind::Softmax:
+            return "softmax";
     }
     return "?";
 }
@@ -24,6 +36,18 @@ const char* view_title(ViewKind view) {
             return "Heatmap";
         case ViewKind::HeadView:
             return "Head view";
+        case ViewKind::Compare:
+            return "Compare heads";
+        case ViewKind::Diff:
+            return "Two sentences";
+        case ViewKind::Search:
+            return "Head search";
+        case ViewKind::Rollout:
+            return "Rollout";
+        case ViewKind::Qkv:
+            return "Q/K/V";
+        case ViewKind::Softmax:
+            return "Softmax steps";
     }
     return "?";
 }

@@ -9,6 +9,7 @@
 #include "attnscope/analysis.h"
 #include "attnscope/trace.h"
 #include "backend.h"
+#include "compare_state.h"
 
 namespace attnscope::app {
 
@@ -21,10 +22,10 @@ struct ErrorState {
     ErrorKind kind = ErrorKind::Other;
 };
 
-enum class ViewKind { Grid, Heatmap, HeadView };
-inline constexpr int k_view_count = 3;
-const char* view_name(ViewKind view);   // "grid", "heatmap", "headview" (for flags)
-const char* view_title(ViewKind view);  // "Model grid", "Heatmap", "Head view"
+enum class ViewKind { Grid, Heatmap, HeadView, Compare, Diff, Search, Rollout, Qkv, Softmax };
+inline constexpr int k_view_count = 9;
+const char* view_name(ViewKind view);   // "grid", "heatmap", "headview", "compare", ... (flags)
+const char* view_title(ViewKind view);  // "Model grid", "Heatmap", "Head view", "Compare", ...
 bool parse_view(const std::string& name, ViewKind* out);
 
 // What the heatmap view shows for the selected head.
@@ -90,6 +91,7 @@ struct AppState {
     std::optional<ErrorState> error;
     LoadState loading;
     bool running = false;  // a forward pass is queued or running
+    CompareState compare;  // pins, sentence B, head search (compare_state.h)
 };
 
 }  // namespace attnscope::app

@@ -23,6 +23,10 @@ void Session::text_edited(Clock::time_point now) {
     m_pending_edit = now;
 }
 
+void Session::text_b_edited(Clock::time_point now) {
+    m_pending_edit_b = now;
+}
+
 void Session::run_now(Clock::time_point now) {
     m_pending_edit.reset();
     submit_run(now);
@@ -34,6 +38,7 @@ void Session::set_options(const DisplayOptions& options) {
     if (!recompute) return;
     ++m_options_generation;
     submit_display();
+    if (m_state.compare.trace_b) submit_run_b();  // B's view model must use the same options
 }
 
 bool Session::update(Clock::time_point now) {
@@ -45,6 +50,14 @@ bool Session::update(Clock::time_point now) {
         m_pending_edit.reset();
         submit_run(edit);
     }
+    if (m_pending_edit_b && now - *m_pending_edit_b >= m_config.debounce) {
+        m_pending_edit_b.reset();
+        submit_run_b();
+    } else if (!m_pending_edit_b && m_state.model && m_model_b != m_state.model &&
+               !m_state.compare.text_b.empty()) {
+        submit_run_b();  // a new model: run B on it too
+    }
+    m_state.compare.running_b = m_waiting_b || m_pending_edit_b.has_value();
     m_state.loading.active = m_loader.busy();
     m_state.loading.progress = m_loader.progress();
     m_state.running = m_runner.busy() || m_pending_edit.has_value();
@@ -52,7 +65,7 @@ bool Session::update(Clock::time_point now) {
 }
 
 bool Session::idle() const {
-    return !m_pending_edit && !m_loader.busy() && !m_runner.busy();
+    return !m_pending_edit && !m_pending_edit_b && !m_loader.busy() && !m_runner.busy();
 }
 
 void Session::submit_run(Clock::time_point edit_time) {
@@ -76,6 +89,55 @@ void Session::submit_run(Clock::time_point edit_time) {
     m_state.running = true;
 }
 
+void Session::submit_run_b() {
+    CompareState& c = m_state.compare;
+    if (!m_state.model) return;
+    m_model_b = m_state.model;
+    if (c.text_b.empty()) {
+        c.trace_b.reset();
+        c.display_b.reset();
+        c.error_b.clear();
+        m_waiting_b = false;
+        ++m_latest_run_b;  // answers still on their way are stale
+        return;
+    }
+    RunRequest request = m_state.input;  // the same pair and length settings as sentence A
+    request.text = c.text_b;
+    request.truncate = false;
+    const uint64_t gen = ++m_generation;
+    m_latest_run_b = gen;
+    m_waiting_b = true;
+    std::shared_ptr<Backend> backend = m_backend;
+    std::shared_ptr<const LoadedModel> model = m_state.model;
+    const DisplayOptions options = m_state.options;
+    m_runner.submit({JobKind::RunB, gen, [backend, model, request, options](std::atomic<float>&) {
+                         auto trace =
+                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
+                         auto display = std::make_shared<const DisplayTrace>(
+                             make_display_trace(*trace, options));
+                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
+                     }});
+}
+
+bool Session::apply_run_b(JobResult&& r) {
+    if (r.generation != m_latest_run_b) {
+        ++m_stats.stale_dropped;
+        return false;
+    }
+    m_waiting_b = false;
+    CompareState& c = m_state.compare;
+    if (r.error) {
+        c.error_b = r.error->title + ": " + r.error->detail;
+        return false;
+    }
+    if (m_model_b != m_state.model) return false;  // update() runs B again on the new model
+    TraceOutput& out = std::get<TraceOutput>(r.output);
+    c.trace_b = std::move(out.trace);
+    c.display_b = std::move(out.display);
+    c.error_b.clear();
+    return true;
+}
+
 void Session::submit_display() {
     if (!m_state.trace) return;
     ++m_stats.display_jobs;
@@ -96,6 +158,11 @@ bool Session::apply(JobResult&& result) {
             return apply_run(std::move(result));
         case JobKind::Display:
             return apply_display(std::move(result));
+        case JobKind::RunB:
+            return apply_run_b(std::move(result));
+        case JobKind::Analysis:
+        case JobKind::Flow:
+            return false;  // the Analyst's jobs run on its own workers
     }
     return false;
 }

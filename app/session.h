@@ -10,6 +10,7 @@
 // Thread-safety: all methods are for the UI thread.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -43,6 +44,10 @@ class Session {
     void open_model(const ModelSource& source);
     // The text boxes changed at `now`; a run starts after the debounce pause.
     void text_edited(Clock::time_point now);
+    // The second sentence (state().compare.text_b, diff view) changed at `now`: it runs after the
+    // debounce pause, on the runner like sentence A, with its own generation number. It also runs
+    // when the model changes.
+    void text_b_edited(Clock::time_point now);
     // Runs the current input now (after a model loads, on Enter, on retry).
     void run_now(Clock::time_point now = Clock::now());
     // New display options; recomputes the view model off the UI thread when needed.
@@ -57,8 +62,10 @@ class Session {
     bool idle() const;
     // When a pending edit's debounce ends (the event loop may sleep until then); none if no edit.
     std::optional<Clock::time_point> debounce_deadline() const {
-        if (!m_pending_edit) return std::nullopt;
-        return *m_pending_edit + m_config.debounce;
+        if (!m_pending_edit && !m_pending_edit_b) return std::nullopt;
+        if (!m_pending_edit) return *m_pending_edit_b + m_config.debounce;
+        if (!m_pending_edit_b) return *m_pending_edit + m_config.debounce;
+        return std::min(*m_pending_edit, *m_pending_edit_b) + m_config.debounce;
     }
 
     struct Stats {
@@ -87,6 +94,8 @@ class Session {
     bool apply_load(JobResult&& result);
     bool apply_run(JobResult&& result);
     bool apply_display(JobResult&& result);
+    void submit_run_b();
+    bool apply_run_b(JobResult&& result);
 
     std::shared_ptr<Backend> m_backend;
     SessionConfig m_config;
@@ -100,6 +109,11 @@ class Session {
     std::map<uint64_t, PendingRun> m_pending_runs;
     std::optional<Clock::time_point> m_pending_edit;  // an edit waiting for the debounce
     std::optional<Clock::time_point> m_shown_edit_time;
+    // Sentence B: the newest request, the model it used, an edit waiting for the debounce.
+    uint64_t m_latest_run_b = 0;
+    bool m_waiting_b = false;  // the newest B request has not answered yet
+    std::shared_ptr<const LoadedModel> m_model_b;
+    std::optional<Clock::time_point> m_pending_edit_b;
 
     // Last: destroyed first, so no job outlives the members it reads.
     Worker m_loader;

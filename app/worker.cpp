@@ -15,6 +15,12 @@ const char* job_kind_name(JobKind kind) {
             return "run";
         case JobKind::Display:
             return "display";
+        case JobKind::RunB:
+            return "run B";
+        case JobKind::Analysis:
+            return "analysis";
+        case JobKind::Flow:
+            return "flow";
     }
     return "?";
 }
@@ -59,8 +65,10 @@ std::optional<JobKind> Worker::running() const {
 }
 
 ErrorState describe_error(JobKind kind, std::exception_ptr error) {
-    const char* doing =
-        kind == JobKind::Load ? "Could not load the model" : "Could not run the model";
+    const char* doing = kind == JobKind::Load       ? "Could not load the model"
+                        : kind == JobKind::Analysis ? "Could not analyse the heads"
+                        : kind == JobKind::Flow     ? "Could not compute the attention flow"
+                                                    : "Could not run the model";
     try {
         std::rethrow_exception(error);
     } catch (const TooLongError& e) {

@@ -25,7 +25,8 @@
 
 namespace attnscope::app {
 
-enum class JobKind { Load, Run, Display };
+// RunB: sentence B of the diff view; Analysis, Flow: the Analyst's jobs (analyst.h).
+enum class JobKind { Load, Run, Display, RunB, Analysis, Flow };
 const char* job_kind_name(JobKind kind);
 
 // A finished forward pass (or a recomputed view model for the same trace).
@@ -34,7 +35,10 @@ struct TraceOutput {
     std::shared_ptr<const DisplayTrace> display;
 };
 
-using JobOutput = std::variant<std::monostate, std::shared_ptr<const LoadedModel>, TraceOutput>;
+struct AnalysisOutput;  // analyst.h
+
+using JobOutput = std::variant<std::monostate, std::shared_ptr<const LoadedModel>, TraceOutput,
+                               std::shared_ptr<const AnalysisOutput>>;
 
 struct Job {
     JobKind kind = JobKind::Run;

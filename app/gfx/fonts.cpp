@@ -21,6 +21,7 @@ const ImWchar k_ranges[] = {
     0x2000, 0x206F,  // General punctuation (— … ‘ ’ “ ”)
     0x20A0, 0x20CF,  // Currency
     0x2190, 0x21FF,  // Arrows (↵ ⇥)
+    0x2200, 0x22FF,  // Mathematical operators (√ ∞ ∘ − ∑: the teaching views)
     0x2400, 0x243F,  // Control pictures (␣ ␍)
     0x25A0, 0x25FF,  // Geometric shapes
     0xFFFD, 0xFFFD,  // Replacement character

@@ -1,0 +1,81 @@
+#include "analyst.h"
+
+namespace attnscope::app {
+
+Analyst::Analyst(std::function<void()> notify)
+    : m_analysis_worker(notify), m_flow_worker(notify) {}
+
+Analyst::~Analyst() {
+    cancel_flow();  // let a long flow stop before the worker joins it
+}
+
+void Analyst::cancel_flow() {
+    if (m_cancel) *m_cancel = true;
+    m_cancel.reset();
+    m_flow_layer = -1;
+}
+
+void Analyst::set_trace(std::shared_ptr<const AttentionTrace> trace) {
+    if (trace == m_trace) return;
+    cancel_flow();
+    m_trace = std::move(trace);
+    m_products.reset();
+    m_flows.clear();
+    m_error.clear();
+    if (!m_trace) return;
+    const uint64_t gen = ++m_generation;
+    m_analysis_gen = gen;
+    std::shared_ptr<const AttentionTrace> t = m_trace;
+    m_analysis_worker.submit({JobKind::Analysis, gen, [t](std::atomic<float>&) {
+                                  auto out = std::make_shared<AnalysisOutput>();
+                                  out->stats = head_stats(*t);
+                                  out->rollout = attention_rollout(*t);
+                                  return JobOutput(std::shared_ptr<const AnalysisOutput>(out));
+                              }});
+}
+
+void Analyst::request_flow(int layer) {
+    if (!m_trace || m_flows.count(layer) || m_flow_layer == layer) return;
+    cancel_flow();
+    const uint64_t gen = ++m_generation;
+    m_flow_gen = gen;
+    m_flow_layer = layer;
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<const AttentionTrace> t = m_trace;
+    std::shared_ptr<std::atomic<bool>> cancel = m_cancel;
+    m_flow_worker.submit({JobKind::Flow, gen, [t, layer, cancel](std::atomic<float>& progress) {
+                              auto out = std::make_shared<AnalysisOutput>();
+                              out->flow = attention_flow(*t, layer, cancel.get(), &progress);
+                              out->flow_layer = layer;
+                              return JobOutput(std::shared_ptr<const AnalysisOutput>(out));
+                          }});
+}
+
+void Analyst::update() {
+    for (JobResult& r : m_analysis_worker.take_results()) {
+        if (r.generation != m_analysis_gen) continue;  // an older trace's
+        if (r.error) {
+            m_error = r.error->title + ": " + r.error->detail;
+            continue;
+        }
+        m_products = std::get<std::shared_ptr<const AnalysisOutput>>(r.output);
+    }
+    for (JobResult& r : m_flow_worker.take_results()) {
+        if (r.generation != m_flow_gen) continue;  // cancelled or replaced
+        m_flow_layer = -1;
+        m_cancel.reset();
+        if (r.error) {
+            m_error = r.error->title + ": " + r.error->detail;
+            continue;
+        }
+        auto out = std::get<std::shared_ptr<const AnalysisOutput>>(r.output);
+        if (!out->flow.empty()) m_flows[out->flow_layer] = std::move(out);
+    }
+}
+
+std::shared_ptr<const AnalysisOutput> Analyst::flow(int layer) const {
+    auto it = m_flows.find(layer);
+    return it == m_flows.end() ? nullptr : it->second;
+}
+
+}  // namespace attnscope::app

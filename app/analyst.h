@@ -1,0 +1,81 @@
+// The Analyst: head statistics, attention rollout and attention flow of the trace on screen,
+// computed off the UI thread once per trace (never per frame) and cached for the views.
+//
+// - set_trace() starts one Analysis job (statistics of every head and the rollout of every
+//   layer) on its own worker, so it never waits behind a forward pass.
+// - request_flow(layer) starts an attention-flow job (slow: ~T⁴·L) on a second worker with a
+//   cancel flag; a new trace or another layer cancels the running one. Results are cached per
+//   layer until the trace changes.
+// - Results of an older trace are dropped (generation numbers, like the Session's).
+//
+// Thread-safety: all methods are for the UI thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attnscope/head_analysis.h"
+#include "attnscope/trace.h"
+#include "worker.h"
+
+namespace attnscope::app {
+
+// What an Analysis or Flow job produces.
+struct AnalysisOutput {
+    std::vector<HeadStats> stats;  // [L][H] head_stats of the trace (Analysis)
+    std::vector<float> rollout;    // [L][T][T] attention_rollout of the trace (Analysis)
+    std::vector<float> flow;       // [T][T] attention_flow to the tokens after flow_layer (Flow)
+    int flow_layer = -1;
+};
+
+class Analyst {
+  public:
+    // `notify` is called from the worker threads when a result is ready.
+    explicit Analyst(std::function<void()> notify = {});
+    ~Analyst();
+
+    // The trace the views show (null = none). A new trace cancels the flow and starts the
+    // statistics and rollout.
+    void set_trace(std::shared_ptr<const AttentionTrace> trace);
+    // Asks for the flow to the tokens after `layer` of the current trace (cached per layer).
+    void request_flow(int layer);
+    // Once per frame: takes finished results.
+    void update();
+
+    // Held shared so that a view's cache key never matches a new object at a reused address.
+    const std::shared_ptr<const AttentionTrace>& trace() const { return m_trace; }
+    // Statistics and rollout of the current trace; null while computing.
+    const std::shared_ptr<const AnalysisOutput>& products() const { return m_products; }
+    // The flow (->flow) to the tokens after `layer` of the current trace; null until computed.
+    std::shared_ptr<const AnalysisOutput> flow(int layer) const;
+    // The layer whose flow is being computed (-1 = none) and its progress in [0, 1].
+    int flow_running_layer() const { return m_flow_layer; }
+    float flow_progress() const { return m_flow_worker.progress(); }
+    // The last job's failure ("" = none).
+    const std::string& error() const { return m_error; }
+    // Nothing queued or running.
+    bool idle() const { return !m_analysis_worker.busy() && !m_flow_worker.busy(); }
+
+  private:
+    void cancel_flow();
+
+    std::shared_ptr<const AttentionTrace> m_trace;
+    uint64_t m_generation = 0;       // bumped for every request
+    uint64_t m_analysis_gen = 0;     // newest analysis request
+    uint64_t m_flow_gen = 0;         // newest flow request
+    int m_flow_layer = -1;           // layer of the flow request in progress
+    std::shared_ptr<std::atomic<bool>> m_cancel;  // of the flow request in progress
+    std::shared_ptr<const AnalysisOutput> m_products;
+    std::map<int, std::shared_ptr<const AnalysisOutput>> m_flows;  // by layer
+    std::string m_error;
+
+    // Last: destroyed first, so no job outlives the members it reads.
+    Worker m_analysis_worker;
+    Worker m_flow_worker;
+};
+
+}  // namespace attnscope::app

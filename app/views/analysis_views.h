@@ -1,0 +1,48 @@
+// The compare-and-analyse views (issue 5) behind one door, so the App only forwards to them:
+// compare heads, two sentences, head search, rollout. Owns the Analyst whose statistics, rollout
+// and flow they share.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../analyst.h"
+#include "../app_args.h"
+#include "../session.h"
+#include "compare_view.h"
+#include "diff_view.h"
+#include "rollout_view.h"
+#include "search_view.h"
+
+namespace attnscope::app {
+
+class AnalysisViews {
+  public:
+    // `wake` is called from the Analyst's workers when a result is ready.
+    explicit AnalysisViews(std::function<void()> wake) : m_analyst(std::move(wake)) {}
+
+    // True for the views drawn here.
+    static bool handles(ViewKind view);
+    // Draws `view` (one of handles()) for the session's trace, pointing the Analyst at it first.
+    void draw(ViewKind view, Session& session, gfx::HeatmapRenderer& renderer,
+              std::vector<PixelProbe>* probes);
+    // The view shows everything for the current trace (scripted runs capture then).
+    bool settled(ViewKind view, const AppState& state) const;
+
+  private:
+    Analyst m_analyst;
+    CompareView m_compare;
+    DiffView m_diff;
+    SearchView m_search;
+    RolloutView m_rollout;
+};
+
+// Copies --pin, --text-b, --rank into the state (ranges are checked by check_compare_args).
+void apply_compare_args(const AppArgs& args, CompareState& compare);
+// "" if --pin and --to fit the model and input of `display`, else the message; on success also
+// sets the search key from --to.
+std::string check_compare_args(const AppArgs& args, const DisplayTrace& display,
+                               CompareState& compare);
+
+}  // namespace attnscope::app

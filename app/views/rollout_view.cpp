@@ -1,0 +1,159 @@
+#include "rollout_view.h"
+
+#include <imgui.h>
+#include <algorithm>
+#include <cmath>
+#include <span>
+
+#include "../widgets.h"
+
+namespace attnscope::app {
+
+namespace {
+
+// [T][T] of a [L][T][T] buffer.
+std::vector<float> layer_slice(const std::vector<float>& all, int layer, size_t tt) {
+    return std::vector<float>(all.begin() + std::ptrdiff_t(layer * tt),
+                              all.begin() + std::ptrdiff_t((layer + 1) * tt));
+}
+
+}  // namespace
+
+void RolloutView::update(const Key& key, const AttentionTrace& t, gfx::HeatmapRenderer& renderer) {
+    m_key = key;
+    const int T = t.n_token;
+    const size_t tt = t.tt();
+    if (m_means_for != key.products) {
+        m_means = layer_means(t);  // once per trace (cheap next to the rollout)
+        m_means_for = key.products;
+        m_labels.resize(size_t(T));
+        for (int i = 0; i < T; ++i)
+            m_labels[size_t(i)] = token_label(t.tokens.texts[size_t(i)], t.tokens.tokens[size_t(i)]);
+        m_special = t.tokens.special;
+    }
+    // Rollout and flow entries are small and spread out: colour each panel over [0, its max].
+    std::vector<float> mean = layer_slice(m_means, key.layer, tt);
+    std::vector<float> masked(tt);
+    apply_mask(masked, mean, t.mask);
+    m_mean.set(renderer, std::move(masked), T, T, key.colormap,
+               weight_range(ValueScale::HeadMax, max_value(mean, t.mask)));
+    // A causal token draws only on earlier ones: the same cells are masked as in the heads.
+    const std::vector<float> roll = layer_slice(key.products->rollout, key.layer, tt);
+    masked.assign(tt, 0.0f);
+    apply_mask(masked, roll, t.mask);
+    m_rollout.set(renderer, std::move(masked), T, T, key.colormap,
+                  weight_range(ValueScale::HeadMax, max_value(roll, t.mask)));
+    if (key.flow) {
+        const std::vector<float>& f = key.flow->flow;
+        std::vector<float> fm(tt);
+        apply_mask(fm, f, t.mask);
+        m_flow.set(renderer, std::move(fm), T, T, key.colormap,
+                   weight_range(ValueScale::HeadMax, max_value(f, t.mask)));
+    }
+}
+
+void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
+                       gfx::HeatmapRenderer& renderer, Selection& sel,
+                       std::vector<PixelProbe>* probes) {
+    m_up_to_date = false;
+    const AttentionTrace* t = analyst.trace().get();
+    if (!t || t->n_token == 0) return;
+    const int L = t->n_layer, T = t->n_token;
+    const float w = ImGui::GetFontSize() * 7.0f;
+    int layer = sel.layer + (options.one_based ? 1 : 0);
+    ImGui::SetNextItemWidth(w);
+    if (ImGui::SliderInt("After layer", &layer, options.one_based ? 1 : 0,
+                         L - 1 + (options.one_based ? 1 : 0)))
+        sel.layer = std::clamp(layer - (options.one_based ? 1 : 0), 0, L - 1);
+    ImGui::SameLine();
+    widgets::help_marker(
+        "Layer mean: the layer's heads averaged. Rollout: the layer means with the residual "
+        "connection (0.5 A + 0.5 I) multiplied through layers 0..l: how much each token after "
+        "layer l draws on each input token. Flow: the maximum flow through the same graph, often "
+        "sharper. All tokens are shown (rollout needs them all); colours span 0 .. each panel's "
+        "largest value.");
+    const std::shared_ptr<const AnalysisOutput> products = analyst.products();
+    if (!products) {
+        ImGui::TextDisabled("Computing rollout...");
+        return;
+    }
+    const bool auto_flow = T <= k_auto_flow_tokens;
+    if (auto_flow) analyst.request_flow(sel.layer);
+    const std::shared_ptr<const AnalysisOutput> flow = analyst.flow(sel.layer);
+    if (!flow && analyst.flow_running_layer() == sel.layer) {
+        ImGui::SameLine();
+        char label[48];
+        std::snprintf(label, sizeof label, "flow %.0f%%", 100.0f * analyst.flow_progress());
+        widgets::fraction_bar(analyst.flow_progress(), label, w, widgets::accent(0.6f));
+    } else if (!flow) {
+        ImGui::SameLine();
+        if (ImGui::Button("Compute flow")) analyst.request_flow(sel.layer);
+    }
+    if (!analyst.error().empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", analyst.error().c_str());
+
+    const Key key{products, flow, sel.layer, options.colormap};
+    if (!(key == m_key)) update(key, *t, renderer);
+    m_up_to_date = flow != nullptr || !auto_flow;
+
+    const int n_panels = flow ? 3 : 2;
+    const float max_label = ImGui::GetFontSize() * 7.0f;
+    const float label_w = labels_extent(m_labels, max_label);
+    const float header_h = 2 * ImGui::GetTextLineHeightWithSpacing(), gap = 14.0f;
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    float cell = std::min((avail.x - label_w - 3 * gap) / float(3 * T),
+                          (avail.y - label_w - header_h - 8.0f) / float(T));
+    cell = std::clamp(cell >= 4.0f ? std::floor(cell) : cell, 1.0f, 40.0f);
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const int active = sel.active_token();
+    const int active_row = active >= 0 && active < T ? active : -1;
+    MatrixPanel* panels[3] = {&m_mean, &m_rollout, &m_flow};
+    const char* titles[3] = {"Layer mean", "Rollout", "Flow"};
+    int hover_row = -1, hover_col = -1, hover_panel = -1;
+    for (int p = 0; p < n_panels; ++p) {
+        const float x = std::floor(o.x + label_w + p * (T * cell + gap));
+        const float y = std::floor(o.y + label_w + header_h);
+        char range[64];
+        std::snprintf(range, sizeof range, "0 .. %.2f", panels[p]->range().hi);
+        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), titles[p]);
+        dl->AddText(ImVec2(x, o.y + ImGui::GetTextLineHeightWithSpacing()),
+                    ImGui::GetColorU32(ImGuiCol_TextDisabled), range);
+        if (p == 0)
+            draw_row_labels(dl, m_labels, m_special, x - 2, y, cell, max_label, m_hover_row,
+                            active_row);
+        draw_col_labels(dl, m_labels, m_special, x, y - 2, cell, max_label, m_hover_col, -1);
+        ImGui::SetCursorScreenPos(ImVec2(x, y));
+        ImGui::PushID(p);
+        const MatrixPanel::Hit hit = panels[p]->draw("##m", cell, active_row, m_hover_row,
+                                                     m_hover_col, probes,
+                                                     std::string("rollout view ") + titles[p]);
+        ImGui::PopID();
+        if (hit.row >= 0) {
+            hover_row = hit.row;
+            hover_col = hit.col;
+            hover_panel = p;
+        }
+    }
+    if (hover_panel >= 0) {
+        sel.hover_next = hover_row;
+        ImGui::BeginTooltip();
+        ImGui::Text("'%s' (token %d, after layer %d) draws on '%s' (input token %d)",
+                    m_labels[size_t(hover_row)].c_str(), hover_row, sel.layer,
+                    m_labels[size_t(hover_col)].c_str(), hover_col);
+        for (int p = 0; p < n_panels; ++p) {
+            const float v = panels[p]->value(hover_row, hover_col);
+            if (is_masked_value(v)) {
+                ImGui::TextDisabled("%s: masked", titles[p]);
+            } else {
+                ImGui::Text("%s: %.4f", titles[p], v);
+            }
+        }
+        ImGui::EndTooltip();
+    }
+    m_hover_row = hover_row;
+    m_hover_col = hover_col;
+    ImGui::SetCursorScreenPos(ImVec2(o.x, o.y + label_w + header_h + T * cell + 4));
+    ImGui::Dummy(ImVec2(1, 1));
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,248 @@
+#include "search_view.h"
+
+#include <imgui.h>
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "../widgets.h"
+#include "compare_view.h"
+
+namespace attnscope::app {
+
+namespace {
+
+const char* statistic_title(HeadStatistic s) {
+    switch (s) {
+        case HeadStatistic::PreviousToken:
+            return "previous token";
+        case HeadStatistic::Self:
+            return "attend to self";
+        case HeadStatistic::Sink:
+            return "attend to first token (sink)";
+        case HeadStatistic::Special:
+            return "attend to special tokens";
+        case HeadStatistic::Broad:
+            return "broad (entropy)";
+        case HeadStatistic::Distance:
+            return "mean attention distance";
+        case HeadStatistic::MaxWeight:
+            return "largest weight";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void SearchView::draw_token_pickers(const DisplayTrace& d, CompareState& compare, Selection& sel) {
+    // Two rows of token chips: the query (Selection::token, shared with every view) and the key.
+    for (int row = 0; row < 2; ++row) {
+        ImGui::AlignTextToFramePadding();
+        ImGui::TextUnformatted(row == 0 ? "From (query)" : "To (key)    ");
+        int& chosen = row == 0 ? sel.token : compare.search_key;
+        const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+        for (int s = 0; s < d.n_token; ++s) {
+            const int t = d.source_index[size_t(s)];
+            const std::string label = widgets::elide(d.labels[size_t(s)], 120.0f);
+            const float w = ImGui::CalcTextSize(label.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
+            ImGui::SameLine();
+            if (ImGui::GetCursorScreenPos().x + w > right) {
+                ImGui::NewLine();
+                ImGui::Dummy(ImVec2(ImGui::CalcTextSize("From (query)").x, 0));
+                ImGui::SameLine();
+            }
+            ImGui::PushID(row * 100000 + s);
+            const bool on = chosen == t;
+            if (on) ImGui::PushStyleColor(ImGuiCol_Button, widgets::accent(0.55f));
+            if (ImGui::Button(label.c_str())) {
+                chosen = on ? -1 : t;
+                // Clicking a query then a key: after the query, the key row is next.
+            }
+            if (ImGui::IsItemHovered()) sel.hover_next = t;
+            if (on) ImGui::PopStyleColor();
+            ImGui::PopID();
+        }
+    }
+}
+
+void SearchView::draw_rank_picker(CompareState& compare) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Rank heads by");
+    ImGui::SameLine();
+    const std::string current = compare.rank == SearchRank::Weight
+                                    ? std::string("weight from query to key")
+                                    : statistic_title(compare.statistic);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16.0f);
+    if (ImGui::BeginCombo("##rank", current.c_str())) {
+        if (ImGui::Selectable("weight from query to key", compare.rank == SearchRank::Weight))
+            compare.rank = SearchRank::Weight;
+        for (int i = 0; i < k_head_statistic_count; ++i) {
+            const HeadStatistic s = HeadStatistic(i);
+            const bool on = compare.rank == SearchRank::Statistic && compare.statistic == s;
+            if (ImGui::Selectable(statistic_title(s), on)) {
+                compare.rank = SearchRank::Statistic;
+                compare.statistic = s;
+            }
+        }
+        ImGui::EndCombo();
+    }
+}
+
+void SearchView::update_ranking(const Key& key, const AttentionTrace& trace,
+                                gfx::HeatmapRenderer& renderer) {
+    m_key = key;
+    m_ranking.clear();
+    m_message.clear();
+    const int L = trace.n_layer, H = trace.n_head, T = trace.n_token;
+    if (key.rank == SearchRank::Weight) {
+        if (key.query < 0 || key.key < 0 || key.query >= T || key.key >= T) {
+            m_message = "Click a query token (\"it\"), then a key token (\"animal\").";
+            return;
+        }
+        if (!trace.mask[size_t(key.query) * T + key.key]) {
+            m_message =
+                "The query cannot attend to this key: in a left-to-right model a token sees only "
+                "itself and earlier tokens. Pick an earlier key.";
+            return;
+        }
+        m_ranking = rank_heads_by_weight(trace, key.query, key.key);
+    } else {
+        if (!key.products) {
+            m_message = "Computing head statistics...";
+            return;
+        }
+        m_ranking = rank_heads_by_statistic(key.products->stats, key.statistic);
+    }
+    std::vector<float> scores(size_t(L) * H, 0.0f);
+    float lo = 0, hi = 0;
+    for (const RankedHead& r : m_ranking) {
+        scores[size_t(r.layer) * H + r.head] = r.weight;
+        hi = std::max(hi, r.weight);
+        lo = std::min(lo, r.weight);
+    }
+    if (key.rank == SearchRank::Weight) lo = 0;
+    m_map.set(renderer, std::move(scores), L, H, key.colormap, {lo, hi > lo ? hi : lo + 1.0f});
+}
+
+void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
+                      const DisplayOptions& options, const Analyst& analyst,
+                      gfx::HeatmapRenderer& renderer, CompareState& compare, Selection& sel,
+                      std::vector<PixelProbe>* probes) {
+    const DisplayTrace& d = *display;
+    const AttentionTrace* trace = analyst.trace().get();
+    m_up_to_date = false;
+    if (!trace) return;
+    draw_rank_picker(compare);
+    if (compare.rank == SearchRank::Weight) draw_token_pickers(d, compare, sel);
+    const Key key{analyst.trace(), analyst.products(), sel.token,        compare.search_key,
+                  compare.rank, compare.statistic,  options.colormap};
+    if (!(key == m_key)) update_ranking(key, *trace, renderer);
+    m_up_to_date = compare.rank == SearchRank::Weight || key.products != nullptr;
+    ImGui::Separator();
+    if (!m_message.empty()) {
+        widgets::muted_text(m_message.c_str());
+        return;
+    }
+    const int L = trace->n_layer, H = trace->n_head, T = trace->n_token;
+    if (compare.rank == SearchRank::Weight) {
+        ImGui::Text("Weight from '%s' (token %d) to '%s' (token %d) in every head",
+                    token_label(trace->tokens.texts[size_t(key.query)],
+                                trace->tokens.tokens[size_t(key.query)]).c_str(),
+                    key.query,
+                    token_label(trace->tokens.texts[size_t(key.key)],
+                                trace->tokens.tokens[size_t(key.key)]).c_str(),
+                    key.key);
+    } else {
+        ImGui::Text("Heads by %s", statistic_title(compare.statistic));
+    }
+    ImGui::SameLine();
+    m_legend.draw(renderer, m_map.colormap(), m_map.range(), ImGui::GetFontSize() * 6.0f);
+    (void)T;
+
+    // Left: the layers x heads map; right: the top ten.
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float list_w = ImGui::GetFontSize() * 22.0f;
+    const float label_w = ImGui::CalcTextSize("L00").x + 8.0f;
+    const float head_h = ImGui::GetTextLineHeight() + 4.0f;
+    float cell = std::min((avail.x - list_w - label_w - 24.0f) / float(H),
+                          (avail.y - head_h - 8.0f) / float(L));
+    cell = std::clamp(std::floor(cell), 4.0f, 64.0f);
+    ImGui::BeginGroup();
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    for (int h = 0; h < H; ++h) {
+        if (cell < ImGui::GetFontSize() * 1.4f && h % 2) continue;
+        const std::string l = d.head_labels[size_t(h)];
+        dl->AddText(ImVec2(o.x + label_w + h * cell + (cell - ImGui::CalcTextSize(l.c_str()).x) / 2,
+                           o.y),
+                    dim, l.c_str());
+    }
+    for (int l = 0; l < L; ++l) {
+        const std::string s = "L" + d.layer_labels[size_t(l)];
+        dl->AddText(ImVec2(o.x, o.y + head_h + l * cell + (cell - ImGui::GetTextLineHeight()) / 2),
+                    l == sel.layer ? ImGui::GetColorU32(ImGuiCol_Text) : dim, s.c_str());
+    }
+    ImGui::SetCursorScreenPos(ImVec2(o.x + label_w, o.y + head_h));
+    const MatrixPanel::Hit hit =
+        m_map.draw("##heads", cell, -1, sel.layer, sel.head, probes, "search map");
+    if (hit.row >= 0) {
+        ImGui::BeginTooltip();
+        ImGui::Text("Layer %s, head %s: %.4f", d.layer_labels[size_t(hit.row)].c_str(),
+                    d.head_labels[size_t(hit.col)].c_str(), m_map.value(hit.row, hit.col));
+        ImGui::TextDisabled("click to select, double-click to open the heatmap");
+        ImGui::EndTooltip();
+        if (hit.clicked) {
+            sel.layer = hit.row;
+            sel.head = hit.col;
+        }
+        if (ImGui::IsMouseDoubleClicked(0)) sel.view = ViewKind::Heatmap;
+    }
+    ImGui::EndGroup();
+
+    ImGui::SameLine(0, 24.0f);
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("Top 10");
+    const AnalysisOutput* products = analyst.products().get();
+    if (ImGui::BeginTable("##top", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
+                          ImVec2(list_w, 0))) {
+        ImGui::TableSetupColumn("#");
+        ImGui::TableSetupColumn("head");
+        ImGui::TableSetupColumn("score");
+        ImGui::TableSetupColumn("");
+        ImGui::TableHeadersRow();
+        for (size_t i = 0; i < std::min<size_t>(10, m_ranking.size()); ++i) {
+            const RankedHead& r = m_ranking[i];
+            ImGui::PushID(int(i));
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::Text("%zu", i + 1);
+            ImGui::TableNextColumn();
+            const std::string name = "L" + d.layer_labels[size_t(r.layer)] + " H" +
+                                     d.head_labels[size_t(r.head)];
+            if (ImGui::Selectable(name.c_str(), r.layer == sel.layer && r.head == sel.head)) {
+                sel.layer = r.layer;
+                sel.head = r.head;
+            }
+            if (products && ImGui::IsItemHovered()) {
+                const HeadStats& s = products->stats[size_t(r.layer) * H + r.head];
+                ImGui::SetTooltip("%s\n%s\n%s", head_stats_line(s, 0).c_str(),
+                                  head_stats_line(s, 1).c_str(), head_stats_line(s, 2).c_str());
+            }
+            ImGui::TableNextColumn();
+            ImGui::Text("%.3f", r.weight);
+            ImGui::TableNextColumn();
+            const HeadRef ref{r.layer, r.head};
+            const bool pinned = std::find(compare.pins.begin(), compare.pins.end(), ref) !=
+                                compare.pins.end();
+            ImGui::BeginDisabled(pinned || int(compare.pins.size()) >= k_max_pins);
+            if (ImGui::SmallButton(pinned ? "pinned" : "pin")) compare.add_pin(ref);
+            ImGui::EndDisabled();
+            ImGui::PopID();
+        }
+        ImGui::EndTable();
+    }
+    ImGui::EndGroup();
+}
+
+}  // namespace attnscope::app

@@ -1,0 +1,32 @@
+// The softmax stepper: one head's attention for one query token, stage by stage (q·k, scale,
+// mask, subtract the max, exp, sum, divide, weighted sum of V), with play / pause / step / speed,
+// values that morph between stages and a line under each stage saying what it does. The numbers
+// come from TeachModel (core's softmax_steps); only the in-between animation values are mixed
+// here, per frame, while a stage animates.
+#pragma once
+
+#include <vector>
+
+#include "../app_state.h"
+#include "../teach/teach_model.h"
+
+namespace attnscope::app {
+
+// The stepper's keys pressed this frame (1.86 key map: Space, arrows, Home, End).
+StepperKeys read_stepper_keys();
+
+class SoftmaxView {
+  public:
+    // Draws the view for `m` into the remaining space, left panel (controls, explanation) and
+    // right table (one row per key). Hovering a row sets selection.hover_next.
+    void draw(const TeachModel& m, Stepper& stepper, Selection& selection, Colormap colormap);
+
+  private:
+    void draw_panel(const TeachModel& m, Stepper& stepper, Colormap colormap);
+    void draw_table(const TeachModel& m, const Stepper& stepper, Selection& selection,
+                    Colormap colormap);
+    std::vector<float> m_anim;  // [T] the animated stage's values this frame
+    int m_scrolled_to = -1;     // query token the table last scrolled to (keeps its row in view)
+};
+
+}  // namespace attnscope::app
