@@ -13,7 +13,9 @@ one full forward pass on N random token ids, like `attnscope bench --shape gpt2-
 Without --attnscope it prints the JSON lines of `attnscope bench`. With it, it also runs
 `PATH bench --shape gpt2-small` with the same thread count, repeat and warm-up, and prints both
 sides and their ratios. peak_rss_mb is the process peak (weights included); --isolate runs every N
-in a fresh process on both sides so each N gets its own peak. Needs Debian's python3-torch and,
+in a fresh process on both sides (alternating) so each N gets its own peak. Each result also
+carries busy_pct, the CPU share other processes took during it: on a shared 2-core machine a
+neighbour's compile turns a 2-thread timing into noise; --retries re-runs such measurements. Needs Debian's python3-torch and,
 for a fair comparison, libopenblas0-pthread (see docs/stack.md, section 8).
 """
 
@@ -40,6 +42,12 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--attnscope", metavar="PATH", help="attnscope-cli (or attnscope) to compare")
     p.add_argument("--isolate", action="store_true", help="one fresh process per N, both sides")
+    p.add_argument("--max-busy", type=float, default=5.0, metavar="PCT",
+                   help="re-run a measurement if other processes used more than PCT%% of the "
+                        "CPU meanwhile (default 5)")
+    p.add_argument("--retries", type=int, default=0, help="how often to re-run (default 0)")
+    p.add_argument("--wait-idle", type=float, default=0, metavar="S",
+                   help="before each measurement wait up to S seconds for an idle machine")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.token_counts = [int(n) for n in args.tokens.split(",") if n]
@@ -147,19 +155,63 @@ def torch_bench(args):
                           "threads": torch.get_num_threads(), "repeat": args.repeat}), flush=True)
 
 
-def run_lines(cmd, env=None):
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+def cpu_ticks():
+    """(busy, total) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    return total - idle, total
+
+
+def run_measured(cmd, env=None):
+    """Runs one bench process. Returns its JSON lines and the share of the machine's CPU time that
+    other processes used meanwhile (0..1): on a shared machine a busy neighbour, not the code
+    under test, can dominate a multi-threaded timing, so every result carries this number."""
+    busy0, total0 = cpu_ticks()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy1, total1 = cpu_ticks()
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    ours = usage.ru_utime + usage.ru_stime - run_measured.children_cpu
+    run_measured.children_cpu = usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    n_cpu = os.cpu_count() or 1
+    other = max(0.0, (busy1 - busy0) / tick - ours) / max(wall * n_cpu, 1e-9)
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return lines, other
 
 
-def run_side(base_cmd, args, env=None):
-    """Runs a bench command for all N at once, or one process per N with --isolate."""
-    groups = [[n] for n in args.token_counts] if args.isolate else [args.token_counts]
-    lines = []
-    for group in groups:
-        lines += run_lines(base_cmd + ["--tokens", ",".join(map(str, group))], env)
+run_measured.children_cpu = 0.0
+
+
+def wait_for_idle(limit_s):
+    """Waits (at most limit_s) until the CPUs were at least 90% idle over two seconds."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        busy0, total0 = cpu_ticks()
+        time.sleep(2)
+        busy1, total1 = cpu_ticks()
+        if busy1 - busy0 <= 0.1 * max(total1 - total0, 1):
+            return
+
+
+def measure(cmd, counts, args, env=None):
+    """{N: line} for one process over `counts`, re-run while other processes were busy."""
+    for attempt in range(args.retries + 1):
+        if args.wait_idle:
+            wait_for_idle(args.wait_idle)
+        lines, other = run_measured(cmd + ["--tokens", ",".join(map(str, counts))], env)
+        if other * 100 <= args.max_busy:
+            break
+        print(f"# {os.path.basename(cmd[0])} N={counts}: other processes used {other:.0%} of the "
+              f"CPU; {'retrying' if attempt < args.retries else 'keeping it'}", file=sys.stderr)
+    for line in lines:
+        line["busy_pct"] = round(other * 100, 1)
     return {line["tokens"]: line for line in lines}
 
 
@@ -171,15 +223,20 @@ def main(argv):
     common = ["--repeat", str(args.repeat), "--warmup", str(args.warmup)]
     torch_cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads",
                  str(args.threads), "--seed", str(args.seed)] + common
-    torch_lines = run_side(torch_cmd, args)
+    ours_cmd = [args.attnscope, "bench", "--shape", "gpt2-small", "--seed", str(args.seed)] + common
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+
+    # With --isolate the two sides alternate per N, so both see the same machine conditions.
+    groups = [[n] for n in args.token_counts] if args.isolate else [args.token_counts]
+    torch_lines, ours = {}, {}
+    for group in groups:
+        torch_lines.update(measure(torch_cmd, group, args))
+        if args.attnscope:
+            ours.update(measure(ours_cmd, group, args, env))
     for n in args.token_counts:
         print(json.dumps(torch_lines[n]), flush=True)
     if not args.attnscope:
         return 0
-
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    ours_cmd = [args.attnscope, "bench", "--shape", "gpt2-small", "--seed", str(args.seed)] + common
-    ours = run_side(ours_cmd, args, env)
     for n in args.token_counts:
         print(json.dumps(ours[n]), flush=True)
 
@@ -187,14 +244,14 @@ def main(argv):
     print(f"GPT-2 small, full forward with every attention map kept, {args.threads} threads, "
           f"median of {args.repeat}{' (one process per N)' if args.isolate else ''}")
     header = ("tokens", "torch ms", "attnscope ms", "torch/attnscope", "torch RSS MB",
-              "attnscope RSS MB")
+              "attnscope RSS MB", "others' CPU % (torch, attnscope)")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" for _ in header) + "|")
     for n in args.token_counts:
         t, a = torch_lines[n], ours[n]
         print(f"| {n} | {t['median_ms']:.1f} | {a['median_ms']:.1f} | "
               f"{t['median_ms'] / a['median_ms']:.2f}x | {t['peak_rss_mb']:.0f} | "
-              f"{a['peak_rss_mb']:.0f} |")
+              f"{a['peak_rss_mb']:.0f} | {t['busy_pct']:.0f}, {a['busy_pct']:.0f} |")
     return 0
 
 

@@ -90,8 +90,11 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
     if (!(key == m_key)) update(key, st, renderer);
     const DisplayTrace& a = *key.a;
     const DisplayTrace& b = *key.b;
-    if (!m_layout.difference)
-        ImGui::TextColored(ImVec4(1, 0.8f, 0.4f, 1), "%s", m_layout.message.c_str());
+    if (!m_layout.difference) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.8f, 0.4f, 1));
+        ImGui::TextWrapped("%s", m_layout.message.c_str());
+        ImGui::PopStyleColor();
+    }
     if (!m_layout.comparable || a.n_token == 0 || b.n_token == 0) return edited;
     ImGui::TextDisabled("A and B:");
     ImGui::SameLine();

@@ -140,6 +140,7 @@ TEST_CASE("session: sentence B runs off the UI thread with its own generation") 
     // A newer B while the older one is held: the older answer is dropped when it arrives.
     s.state().compare.text_b = "one two";
     s.text_b_edited(Clock::now());
+    REQUIRE(test::pump(s, [&] { return !s.debounce_deadline().has_value(); }));  // submitted
     test::FakeBackend::release(*shared, "one two three");
     REQUIRE(test::pump(s, [&] { return s.idle(); }));
     REQUIRE(s.state().compare.trace_b != nullptr);
