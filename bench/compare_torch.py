@@ -10,13 +10,18 @@ one full forward pass on N random token ids, like `attnscope bench --shape gpt2-
     bench/compare_torch.py --tokens 20,128,512,1024
     bench/compare_torch.py --attnscope build/release/cli/attnscope-cli --tokens 20,128,512,1024
 
-Without --attnscope it prints the JSON lines of `attnscope bench`. With it, it also runs
-`PATH bench --shape gpt2-small` with the same thread count, repeat and warm-up, and prints both
-sides and their ratios. peak_rss_mb is the process peak (weights included); --isolate runs every N
-in a fresh process on both sides (alternating) so each N gets its own peak. Each result also
-carries busy_pct, the CPU share other processes took during it: on a shared 2-core machine a
-neighbour's compile turns a 2-thread timing into noise; --retries re-runs such measurements. Needs Debian's python3-torch and,
-for a fair comparison, libopenblas0-pthread (see docs/stack.md, section 8).
+Without --attnscope it prints the JSON lines of `attnscope bench` for torch. With it, it also runs
+`PATH bench --shape gpt2-small` with the same thread count, repeat and warm-up (several --attnscope
+compare several builds), and prints a table with the ratios. Torch runs twice by default: with
+OpenMP's default wait policy (its pool spins after every element-wise op and fights OpenBLAS's
+threads for the cores) and with OMP_WAIT_POLICY=passive (torch's best case on this machine).
+
+peak_rss_mb is the process peak (weights included); --isolate runs every N in a fresh process on
+every side (alternating), so each N gets its own peak. Each result also carries busy_pct, the CPU
+share other processes took during it: on a shared 2-core machine a neighbour's compile turns a
+2-thread timing into noise. --wait-idle waits for a quiet machine before each measurement and
+--retries re-runs those that were disturbed anyway. Needs Debian's python3-torch and, for a fair
+comparison, libopenblas0-pthread (see docs/stack.md, section 8).
 """
 
 import argparse
@@ -40,7 +45,13 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=1, help="untimed runs per N first (default 1)")
     p.add_argument("--threads", type=int, default=2, help="threads on both sides (default 2)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--attnscope", metavar="PATH", help="attnscope-cli (or attnscope) to compare")
+    p.add_argument("--attnscope", metavar="PATH", action="append",
+                   help="attnscope-cli (or attnscope) to compare; repeat to compare several builds")
+    p.add_argument("--torch-omp-wait", default="default,passive", metavar="LIST",
+                   help="torch runs once per OMP_WAIT_POLICY in LIST (default: default,passive). "
+                        "With the default policy torch's OpenMP threads spin after each "
+                        "element-wise op and fight OpenBLAS's own threads for the 2 cores; "
+                        "passive is torch's best case")
     p.add_argument("--isolate", action="store_true", help="one fresh process per N, both sides")
     p.add_argument("--max-busy", type=float, default=5.0, metavar="PCT",
                    help="re-run a measurement if other processes used more than PCT%% of the "
@@ -51,6 +62,9 @@ def parse_args(argv):
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.token_counts = [int(n) for n in args.tokens.split(",") if n]
+    args.torch_omp_wait = [p for p in args.torch_omp_wait.split(",") if p]
+    if any(p not in ("default", "passive", "active") for p in args.torch_omp_wait):
+        p.error("--torch-omp-wait takes default, passive and/or active")
     if not args.token_counts or min(args.token_counts) < 1 or max(args.token_counts) > N_POSITIONS:
         p.error(f"--tokens must be between 1 and {N_POSITIONS}")
     return args
@@ -200,7 +214,7 @@ def wait_for_idle(limit_s):
             return
 
 
-def measure(cmd, counts, args, env=None):
+def measure(cmd, counts, args, env):
     """{N: line} for one process over `counts`, re-run while other processes were busy."""
     for attempt in range(args.retries + 1):
         if args.wait_idle:
@@ -223,35 +237,49 @@ def main(argv):
     common = ["--repeat", str(args.repeat), "--warmup", str(args.warmup)]
     torch_cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads",
                  str(args.threads), "--seed", str(args.seed)] + common
-    ours_cmd = [args.attnscope, "bench", "--shape", "gpt2-small", "--seed", str(args.seed)] + common
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    # The sides: torch once per OpenMP wait policy, then each attnscope binary.
+    sides = []  # (label, command, environment)
+    for policy in args.torch_omp_wait:
+        env = dict(os.environ)
+        if policy != "default":
+            env["OMP_WAIT_POLICY"] = policy
+        sides.append((f"torch ({policy})", torch_cmd, env))
+    for i, path in enumerate(args.attnscope or []):
+        label = "attnscope" if i == 0 else f"attnscope #{i + 1}"
+        cmd = [path, "bench", "--shape", "gpt2-small", "--seed", str(args.seed)] + common
+        sides.append((label, cmd, dict(os.environ, OMP_NUM_THREADS=str(args.threads))))
 
-    # With --isolate the two sides alternate per N, so both see the same machine conditions.
+    # With --isolate the sides alternate per N, so all see the same machine conditions.
     groups = [[n] for n in args.token_counts] if args.isolate else [args.token_counts]
-    torch_lines, ours = {}, {}
+    results = {label: {} for label, _, _ in sides}
     for group in groups:
-        torch_lines.update(measure(torch_cmd, group, args))
-        if args.attnscope:
-            ours.update(measure(ours_cmd, group, args, env))
-    for n in args.token_counts:
-        print(json.dumps(torch_lines[n]), flush=True)
+        for label, cmd, env in sides:
+            results[label].update(measure(cmd, group, args, env))
+    for label, _, _ in sides:
+        for n in args.token_counts:
+            print(json.dumps(dict(results[label][n], side=label)), flush=True)
     if not args.attnscope:
         return 0
-    for n in args.token_counts:
-        print(json.dumps(ours[n]), flush=True)
 
+    torch_sides = [label for label, _, _ in sides if label.startswith("torch")]
+    our_sides = [label for label, _, _ in sides if not label.startswith("torch")]
     print()
     print(f"GPT-2 small, full forward with every attention map kept, {args.threads} threads, "
-          f"median of {args.repeat}{' (one process per N)' if args.isolate else ''}")
-    header = ("tokens", "torch ms", "attnscope ms", "torch/attnscope", "torch RSS MB",
-              "attnscope RSS MB", "others' CPU % (torch, attnscope)")
+          f"median of {args.repeat} ms{' (one process per N)' if args.isolate else ''}")
+    for i, path in enumerate(args.attnscope):
+        print(f"  {our_sides[i]} = {path}")
+    header = ["tokens"] + [f"{label} ms" for label, _, _ in sides]
+    header += [f"{t} / {o}" for o in our_sides for t in torch_sides]
+    header += [f"{label} peak RSS MB" for label, _, _ in sides] + ["others' CPU % (max)"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" for _ in header) + "|")
     for n in args.token_counts:
-        t, a = torch_lines[n], ours[n]
-        print(f"| {n} | {t['median_ms']:.1f} | {a['median_ms']:.1f} | "
-              f"{t['median_ms'] / a['median_ms']:.2f}x | {t['peak_rss_mb']:.0f} | "
-              f"{a['peak_rss_mb']:.0f} | {t['busy_pct']:.0f}, {a['busy_pct']:.0f} |")
+        row = [str(n)] + [f"{results[label][n]['median_ms']:.1f}" for label, _, _ in sides]
+        row += [f"{results[t][n]['median_ms'] / results[o][n]['median_ms']:.2f}x"
+                for o in our_sides for t in torch_sides]
+        row += [f"{results[label][n]['peak_rss_mb']:.0f}" for label, _, _ in sides]
+        row.append(f"{max(results[label][n]['busy_pct'] for label, _, _ in sides):.0f}")
+        print("| " + " | ".join(row) + " |")
     return 0
 
 

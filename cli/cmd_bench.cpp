@@ -173,7 +173,9 @@ int cmd_bench(const std::string& program, int argc, char** argv) {
         out.key("tokens").value(n);
         try {
             if (n > model->config().max_positions)
-                throw TooLongError(n, model->config().max_positions);
+                throw InputError(std::to_string(n) + " tokens is more than the " +
+                                 std::to_string(model->config().max_positions) +
+                                 " positions the model has");
             const Encoding enc = random_encoding(*model, n, first_id, rng);
             std::vector<double> ms;
             for (int r = 0; r < warmup + repeat; ++r) {

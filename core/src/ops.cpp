@@ -2,6 +2,7 @@
 
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -241,16 +242,26 @@ void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mas
         MatrixMap out(rec.head_out + size_t(h) * T * D, T, D);
 
         if (causal) {
-            // Only the lower triangle is ever visible: computing just that halves the work of
-            // both products and of the softmax.
-            scores.triangularView<Eigen::StrictlyUpper>().setConstant(neg_inf);
-            scores.triangularView<Eigen::Lower>() = (q * k.transpose()) * scale;
-            weights.triangularView<Eigen::StrictlyUpper>().setZero();
-            for (int i = 0; i < T; ++i) {
-                std::copy_n(scores.data() + size_t(i) * T, i + 1, weights.data() + size_t(i) * T);
-                softmax_rows(weights.data() + size_t(i) * T, 1, i + 1);
+            // Row blocks of queries: block [i0, end) sees keys 0..end-1 only, so both products
+            // cover the lower triangle plus a block-wide sliver, and every write walks memory in
+            // row order. (triangularView assignments walk a row-major triangle column by column:
+            // at T = 1024 that cost several times the products themselves.)
+            constexpr int k_block = 64;
+            for (int i0 = 0; i0 < T; i0 += k_block) {
+                const int rows = std::min(k_block, T - i0), end = i0 + rows;
+                scores.block(i0, 0, rows, end).noalias() =
+                    (q.middleRows(i0, rows) * k.topRows(end).transpose()) * scale;
+                for (int i = i0; i < end; ++i) {
+                    float* s = scores.data() + size_t(i) * T;
+                    float* w = weights.data() + size_t(i) * T;
+                    std::fill(s + i + 1, s + T, neg_inf);
+                    std::copy_n(s, i + 1, w);
+                    softmax_rows(w, 1, i + 1);
+                    std::fill(w + i + 1, w + T, 0.0f);
+                }
+                out.middleRows(i0, rows).noalias() =
+                    weights.block(i0, 0, rows, end) * v.topRows(end);
             }
-            out.noalias() = weights.triangularView<Eigen::Lower>() * v;
         } else {
             scores.noalias() = (q * k.transpose()) * scale;
             for (size_t i = 0; i < size_t(T) * T; ++i)
