@@ -3,10 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include "attnscope/errors.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <span>
 #include <sstream>
 #include <string>
@@ -57,6 +60,27 @@ inline std::string read_file(const std::filesystem::path& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// Runs `f`, which must throw LoadError, and checks that the message contains every word.
+// Returns the message for further checks.
+template <typename F>
+std::string expect_load_error(F&& f, std::initializer_list<const char*> words) {
+    std::string message;
+    try {
+        f();
+        FAIL_CHECK("expected a LoadError, but nothing was thrown");
+        return {};
+    } catch (const attnscope::LoadError& e) {
+        message = e.what();
+    } catch (const std::exception& e) {
+        FAIL_CHECK("expected a LoadError, got another exception: " << e.what());
+        return {};
+    }
+    for (const char* word : words)
+        CHECK_MESSAGE(message.find(word) != std::string::npos,
+                      "'" << word << "' is not in the message: " << message);
+    return message;
 }
 
 struct CloseResult {

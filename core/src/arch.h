@@ -7,6 +7,7 @@
 
 #include "attnscope/model.h"
 #include "attnscope/trace.h"
+#include "ops.h"
 
 namespace attnscope {
 
@@ -20,6 +21,19 @@ public:
     virtual bool has_lm_head() const = 0;
     virtual int64_t n_params() const = 0;
 };
+
+// One layer's multi-head attention for architectures without rotary positions (n_kv_head ==
+// n_head): splits qkv [T][3·H·D] into the trace's q, k, v of `layer` and records scores, weights
+// and head outputs there. `attn` gets the heads side by side [T][H·D].
+inline void recorded_attention(RowMatrixXf& attn, AttentionTrace& tr, int layer,
+                               const RowMatrixXf& qkv, bool causal) {
+    const int T = tr.n_token, H = tr.n_head, D = tr.d_head;
+    const size_t qkv_off = size_t(layer) * H * T * D, tt_off = size_t(layer) * H * T * T;
+    split_heads(&tr.q[qkv_off], &tr.k[qkv_off], &tr.v[qkv_off], qkv, H, H, D);
+    AttentionRecord rec{&tr.q[qkv_off],     &tr.k[qkv_off],       &tr.v[qkv_off],
+                        &tr.scores[tt_off], &tr.weights[tt_off], &tr.head_out[qkv_off]};
+    attention(attn, rec, tr.mask.data(), causal, T, H, H, D);
+}
 
 // Factories: read every weight through the architecture's name table, checking shapes.
 std::unique_ptr<ArchModel> make_gpt2(const ModelConfig& config, const WeightSource& weights);

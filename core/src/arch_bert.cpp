@@ -138,7 +138,7 @@ public:
     }
 
     void forward(AttentionTrace& tr) const override {
-        const int T = tr.n_token, C = m_config.d_model, H = m_config.n_head, D = m_config.d_head;
+        const int T = tr.n_token, C = m_config.d_model;
         const float eps = m_config.norm_eps;
         RowMatrixXf x(T, C), e, qkv, attn, proj, ff;
         for (int t = 0; t < T; ++t) {
@@ -151,12 +151,8 @@ public:
 
         for (int l = 0; l < m_config.n_layer; ++l) {
             const EncoderLayer& layer = m_layers[l];
-            const size_t qkv_off = size_t(l) * H * T * D, tt_off = size_t(l) * H * T * T;
             linear(qkv, x, layer.qkv);
-            split_heads(&tr.q[qkv_off], &tr.k[qkv_off], &tr.v[qkv_off], qkv, H, H, D);
-            AttentionRecord rec{&tr.q[qkv_off], &tr.k[qkv_off],       &tr.v[qkv_off],
-                                &tr.scores[tt_off], &tr.weights[tt_off], &tr.head_out[qkv_off]};
-            attention(attn, rec, tr.mask.data(), false, T, H, H, D);
+            recorded_attention(attn, tr, l, qkv, false);
             linear(proj, attn, layer.o);
             proj += x;
             layer_norm(x, proj, layer.attn_norm, eps);

@@ -69,7 +69,7 @@ public:
     }
 
     void forward(AttentionTrace& tr) const override {
-        const int T = tr.n_token, C = m_config.d_model, H = m_config.n_head, D = m_config.d_head;
+        const int T = tr.n_token, C = m_config.d_model;
         const float eps = m_config.norm_eps;
         RowMatrixXf x(T, C), a, qkv, attn, proj, m, ff;
         for (int t = 0; t < T; ++t)
@@ -78,13 +78,9 @@ public:
 
         for (int l = 0; l < m_config.n_layer; ++l) {
             const Gpt2Layer& layer = m_layers[l];
-            const size_t qkv_off = size_t(l) * H * T * D, tt_off = size_t(l) * H * T * T;
             layer_norm(a, x, layer.ln_1, eps);
             linear(qkv, a, layer.attn);
-            split_heads(&tr.q[qkv_off], &tr.k[qkv_off], &tr.v[qkv_off], qkv, H, H, D);
-            AttentionRecord rec{&tr.q[qkv_off], &tr.k[qkv_off],       &tr.v[qkv_off],
-                                &tr.scores[tt_off], &tr.weights[tt_off], &tr.head_out[qkv_off]};
-            attention(attn, rec, tr.mask.data(), true, T, H, H, D);
+            recorded_attention(attn, tr, l, qkv, true);
             linear(proj, attn, layer.proj);
             x += proj;
             layer_norm(m, x, layer.ln_2, eps);

@@ -12,28 +12,9 @@
 
 using namespace attnscope;
 namespace fs = std::filesystem;
+using test::expect_load_error;
 
 namespace {
-
-// Runs `f`, which must throw LoadError, and checks that the message contains every word.
-template <typename F>
-std::string expect_load_error(F&& f, std::initializer_list<const char*> words) {
-    std::string message;
-    try {
-        f();
-        FAIL_CHECK("expected a LoadError, but nothing was thrown");
-        return {};
-    } catch (const LoadError& e) {
-        message = e.what();
-    } catch (const std::exception& e) {
-        FAIL_CHECK("expected a LoadError, got another exception: " << e.what());
-        return {};
-    }
-    for (const char* word : words)
-        CHECK_MESSAGE(message.find(word) != std::string::npos,
-                      "'" << word << "' is not in the message: " << message);
-    return message;
-}
 
 // A file image: 8-byte little-endian header length, the header text, then the data bytes.
 std::string image(const std::string& header, const std::string& data = {}) {

@@ -11,27 +11,9 @@
 
 using namespace attnscope;
 namespace fs = std::filesystem;
+using test::expect_load_error;
 
 namespace {
-
-template <typename F>
-std::string expect_load_error(F&& f, std::initializer_list<const char*> words) {
-    std::string message;
-    try {
-        f();
-        FAIL_CHECK("expected a LoadError, but nothing was thrown");
-        return {};
-    } catch (const LoadError& e) {
-        message = e.what();
-    } catch (const std::exception& e) {
-        FAIL_CHECK("expected a LoadError, got another exception: " << e.what());
-        return {};
-    }
-    for (const char* word : words)
-        CHECK_MESSAGE(message.find(word) != std::string::npos,
-                      "'" << word << "' is not in the message: " << message);
-    return message;
-}
 
 TensorToWrite f32_tensor(const std::string& name, std::vector<int64_t> shape,
                          const std::vector<float>& values) {
