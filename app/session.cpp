@@ -68,6 +68,20 @@ bool Session::idle() const {
     return !m_pending_edit && !m_pending_edit_b && !m_loader.busy() && !m_runner.busy();
 }
 
+// Sentence A and sentence B run the same job: the forward pass and its view model, on the runner.
+void Session::submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request) {
+    std::shared_ptr<Backend> backend = m_backend;
+    std::shared_ptr<const LoadedModel> model = m_state.model;
+    const DisplayOptions options = m_state.options;
+    m_runner.submit({kind, gen, [backend, model, request, options](std::atomic<float>&) {
+                         auto trace =
+                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
+                         auto display = std::make_shared<const DisplayTrace>(
+                             make_display_trace(*trace, options));
+                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
+                     }});
+}
+
 void Session::submit_run(Clock::time_point edit_time) {
     if (!m_state.model) return;  // runs once a model is loaded
     const RunRequest request = m_state.input;
@@ -76,16 +90,7 @@ void Session::submit_run(Clock::time_point edit_time) {
     m_latest_run = gen;
     m_pending_runs[gen] = {m_state.model, m_options_generation, edit_time};
     ++m_stats.runs_submitted;
-    std::shared_ptr<Backend> backend = m_backend;
-    std::shared_ptr<const LoadedModel> model = m_state.model;
-    const DisplayOptions options = m_state.options;
-    m_runner.submit({JobKind::Run, gen, [backend, model, request, options](std::atomic<float>&) {
-                         auto trace =
-                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
-                         auto display = std::make_shared<const DisplayTrace>(
-                             make_display_trace(*trace, options));
-                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
-                     }});
+    submit_trace_job(JobKind::Run, gen, request);
     m_state.running = true;
 }
 
@@ -107,16 +112,7 @@ void Session::submit_run_b() {
     const uint64_t gen = ++m_generation;
     m_latest_run_b = gen;
     m_waiting_b = true;
-    std::shared_ptr<Backend> backend = m_backend;
-    std::shared_ptr<const LoadedModel> model = m_state.model;
-    const DisplayOptions options = m_state.options;
-    m_runner.submit({JobKind::RunB, gen, [backend, model, request, options](std::atomic<float>&) {
-                         auto trace =
-                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
-                         auto display = std::make_shared<const DisplayTrace>(
-                             make_display_trace(*trace, options));
-                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
-                     }});
+    submit_trace_job(JobKind::RunB, gen, request);
 }
 
 bool Session::apply_run_b(JobResult&& r) {

@@ -88,6 +88,7 @@ class Session {
         Clock::time_point edit_time;
     };
 
+    void submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request);
     void submit_run(Clock::time_point edit_time);
     void submit_display();
     bool apply(JobResult&& result);
