@@ -35,6 +35,14 @@ inline void recorded_attention(RowMatrixXf& attn, AttentionTrace& tr, int layer,
     attention(attn, rec, tr.mask.data(), causal, T, H, H, D);
 }
 
+// Records ‖v_j · W_O^h‖ for every head and token of `layer` into tr.value_out_norm; call after
+// the layer's attention has filled tr.v.
+inline void record_value_norms(AttentionTrace& tr, int layer, const Linear& out_proj) {
+    const int T = tr.n_token, H = tr.n_head, G = tr.n_kv_head, D = tr.d_head;
+    value_output_norms(&tr.value_out_norm[size_t(layer) * H * T], &tr.v[size_t(layer) * G * T * D],
+                       out_proj, T, H, G, D);
+}
+
 // Factories: read every weight through the architecture's name table, checking shapes.
 std::unique_ptr<ArchModel> make_gpt2(const ModelConfig& config, const WeightSource& weights);
 std::unique_ptr<ArchModel> make_bert(const ModelConfig& config, const WeightSource& weights);  // bert, roberta

@@ -153,6 +153,7 @@ public:
             const EncoderLayer& layer = m_layers[l];
             linear(qkv, x, layer.qkv);
             recorded_attention(attn, tr, l, qkv, false);
+            record_value_norms(tr, l, layer.o);
             linear(proj, attn, layer.o);
             proj += x;
             layer_norm(x, proj, layer.attn_norm, eps);

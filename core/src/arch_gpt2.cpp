@@ -81,6 +81,7 @@ public:
             layer_norm(a, x, layer.ln_1, eps);
             linear(qkv, a, layer.attn);
             recorded_attention(attn, tr, l, qkv, true);
+            record_value_norms(tr, l, layer.proj);
             linear(proj, attn, layer.proj);
             x += proj;
             layer_norm(m, x, layer.ln_2, eps);

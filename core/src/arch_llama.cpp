@@ -93,6 +93,7 @@ public:
             AttentionRecord rec{q, k, &tr.v[kv_off], &tr.scores[tt_off], &tr.weights[tt_off],
                                 &tr.head_out[q_off]};
             attention(attn, rec, tr.mask.data(), true, T, H, G, D);
+            record_value_norms(tr, l, layer.o);
             linear(proj, attn, layer.o);
             x += proj;
             rms_norm(m, x, layer.ffn_norm, eps);

@@ -110,18 +110,20 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
     tr.tokens = std::move(enc);
     for (int h = 0; h < H; ++h) tr.kv_head_of.push_back(h / (H / G));
 
-    tr.embed.assign(size_t(T) * c.d_model, 0.0f);
-    tr.q.assign(size_t(L) * H * T * D, 0.0f);
-    tr.k.assign(size_t(L) * G * T * D, 0.0f);
-    tr.v.assign(size_t(L) * G * T * D, 0.0f);
+    // resize, not assign: the forward pass writes every element (see FloatBuffer).
+    tr.embed.resize(size_t(T) * c.d_model);
+    tr.q.resize(size_t(L) * H * T * D);
+    tr.k.resize(size_t(L) * G * T * D);
+    tr.v.resize(size_t(L) * G * T * D);
     if (c.arch == Arch::Llama) {
-        tr.q_norope.assign(tr.q.size(), 0.0f);
-        tr.k_norope.assign(tr.k.size(), 0.0f);
+        tr.q_norope.resize(tr.q.size());
+        tr.k_norope.resize(tr.k.size());
     }
     tr.scores.resize(size_t(L) * H * T * T);
     tr.weights.resize(size_t(L) * H * T * T);
-    tr.head_out.assign(size_t(L) * H * T * D, 0.0f);
-    tr.hidden.assign(size_t(L) * T * c.d_model, 0.0f);
+    tr.head_out.resize(size_t(L) * H * T * D);
+    tr.value_out_norm.resize(size_t(L) * H * T);
+    tr.hidden.resize(size_t(L) * T * c.d_model);
     tr.mask.assign(size_t(T) * T, 1);
     if (c.causal)
         for (int i = 0; i < T; ++i)

@@ -274,4 +274,17 @@ void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mas
     }
 }
 
+void value_output_norms(float* out, const float* v, const Linear& out_proj, int n_token,
+                        int n_head, int n_kv_head, int d_head) {
+    const int T = n_token, D = d_head, group = n_head / n_kv_head;
+    assert(out_proj.w.rows() == Eigen::Index(n_head) * D);
+    const bool big = size_t(T) * D * out_proj.w.cols() * n_head > (size_t(1) << 22);
+#pragma omp parallel for schedule(static) if (big)
+    for (int h = 0; h < n_head; ++h) {
+        ConstMatrixMap v_g(v + size_t(h / group) * T * D, T, D);
+        const RowMatrixXf through = v_g * out_proj.w.middleRows(Eigen::Index(h) * D, D);  // [T][C]
+        Eigen::Map<Eigen::VectorXf>(out + size_t(h) * T, T) = through.rowwise().norm();
+    }
+}
+
 }  // namespace attnscope

@@ -94,4 +94,11 @@ struct AttentionRecord {
 void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, bool causal,
                int n_token, int n_head, int n_kv_head, int d_head);
 
+// For every query head h and token j: ‖v_j · W_O[h·D:(h+1)·D, :]‖, the size of what value j
+// adds to the residual stream through head h before the attention weight scales it (Kobayashi et
+// al. 2020; the output bias is left out, as it does not depend on j). v is [G][T][D], query head
+// h reads KV head h / (H/G); out_proj.w is [H·D][C]; out is [H][T].
+void value_output_norms(float* out, const float* v, const Linear& out_proj, int n_token,
+                        int n_head, int n_kv_head, int d_head);
+
 }  // namespace attnscope

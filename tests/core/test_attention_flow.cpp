@@ -194,7 +194,7 @@ TEST_CASE("attention flow: cancellation and bad arguments") {
     tr.n_layer = 2;
     tr.n_head = 1;
     tr.n_token = 3;
-    tr.weights = layers;
+    tr.weights.assign(layers.begin(), layers.end());
     CHECK(attention_flow(tr).size() == 9);
     CHECK_THROWS_AS(attention_flow(tr, 2), InputError);
     CHECK_THROWS_AS(attention_flow(tr, -2), InputError);

@@ -46,7 +46,7 @@ double scaled_tol(std::span<const float> ref) {
 }
 
 // Our [L][X][T][D]-style buffer, layer l, as a span.
-std::span<const float> layer_slice(const std::vector<float>& buf, int layer, int n_layer) {
+std::span<const float> layer_slice(std::span<const float> buf, int layer, int n_layer) {
     size_t per = buf.size() / size_t(n_layer);
     return {buf.data() + per * layer, per};
 }

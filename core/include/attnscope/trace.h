@@ -7,7 +7,10 @@
 
 #include <cassert>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,29 @@
 #include "attnscope/tokenizer.h"
 
 namespace attnscope {
+
+// An allocator whose resize() leaves new elements default-initialised (for float: not written).
+// The engine writes every element of every trace buffer, and zero-filling them first, on one
+// thread, was a quarter of a 1024-token run (1.3 GiB). Copies and assign(n, value) still write.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    using std::allocator<T>::allocator;
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+// A trace buffer: a std::vector<float> that resize() does not zero (see DefaultInitAllocator).
+using FloatBuffer = std::vector<float, DefaultInitAllocator<float>>;
 
 // One candidate token with its probability.
 struct TokenProb {
@@ -47,6 +73,9 @@ struct AttentionTrace {
     int n_layer = 0, n_head = 0, n_kv_head = 0, n_token = 0, d_head = 0, d_model = 0;
     std::string text, text_pair;  // the inputs
     bool has_pair = false;
+    bool imported = false;  // read from a file (import_attention_npz), not run: only the sizes,
+                            // tokens, weights and mask are filled; q/k/v, scores, head_out,
+                            // hidden, embed are empty and d_head = d_model = 0; nothing can rerun
 
     // --- tokens ---
     Encoding tokens;                  // ids, vocabulary strings, display strings, spans [T]
@@ -54,17 +83,21 @@ struct AttentionTrace {
     std::vector<int32_t> kv_head_of;  // [H] which KV head query head h reads (h / (H/G))
 
     // --- per layer and head ---
-    std::vector<float> embed;     // [T][C]          input of layer 0
-    std::vector<float> q;         // [L][H][T][D]    queries (Llama: after RoPE)
-    std::vector<float> k;         // [L][G][T][D]    keys    (Llama: after RoPE)
-    std::vector<float> v;         // [L][G][T][D]    values
-    std::vector<float> q_norope;  // [L][H][T][D]    Llama only (empty otherwise): before RoPE
-    std::vector<float> k_norope;  // [L][G][T][D]    Llama only (empty otherwise): before RoPE
-    std::vector<float> scores;    // [L][H][T][T]    q·kᵀ/√D before softmax; masked entries -inf
+    FloatBuffer embed;     // [T][C]          input of layer 0
+    FloatBuffer q;         // [L][H][T][D]    queries (Llama: after RoPE)
+    FloatBuffer k;         // [L][G][T][D]    keys    (Llama: after RoPE)
+    FloatBuffer v;         // [L][G][T][D]    values
+    FloatBuffer q_norope;  // [L][H][T][D]    Llama only (empty otherwise): before RoPE
+    FloatBuffer k_norope;  // [L][G][T][D]    Llama only (empty otherwise): before RoPE
+    FloatBuffer scores;    // [L][H][T][T]    q·kᵀ/√D before softmax; masked entries -inf
     std::vector<uint8_t> mask;    // [T][T]          1 where query i may attend to key j
-    std::vector<float> weights;   // [L][H][T][T]    softmax(scores): row i = query, col j = key
-    std::vector<float> head_out;  // [L][H][T][D]    weights · V, before the output projection
-    std::vector<float> hidden;    // [L][T][C]       residual stream after each layer
+    FloatBuffer weights;   // [L][H][T][T]    softmax(scores): row i = query, col j = key
+    FloatBuffer head_out;  // [L][H][T][D]    weights · V, before the output projection
+    FloatBuffer value_out_norm;  // [L][H][T]  ‖v_j · W_O^h‖: value j (bias of V included) through
+                                 //            head h's rows of the output projection, i.e. how far
+                                 //            key j can move the residual stream through head h
+                                 //            (Kobayashi et al. 2020). Empty for imported traces.
+    FloatBuffer hidden;    // [L][T][C]       residual stream after each layer
 
     // --- the model's answer ---
     Prediction prediction;
@@ -92,6 +125,11 @@ struct AttentionTrace {
     }
     std::span<const float> head_out_of(int layer, int head) const {
         return {head_out.data() + (size_t(layer) * n_head + head) * td(), td()};
+    }
+    // [T] ‖v_j · W_O^h‖ for every key j of one head.
+    std::span<const float> value_out_norm_of(int layer, int head) const {
+        assert(!value_out_norm.empty());
+        return {value_out_norm.data() + (size_t(layer) * n_head + head) * n_token, size_t(n_token)};
     }
     std::span<const float> hidden_of(int layer) const {
         return {hidden.data() + size_t(layer) * n_token * d_model, size_t(n_token) * d_model};
