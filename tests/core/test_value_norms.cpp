@@ -60,11 +60,12 @@ TEST_CASE("value_out_norm equals ||v_j W_O^h|| computed by hand from the file's 
                     double sq = 0;
                     for (int c = 0; c < C; ++c) {
                         double y = 0;
-                        for (int d = 0; d < D; ++d) y += double(v[size_t(j) * D + d]) * w_o(h * D + d, c);
+                        for (int d = 0; d < D; ++d)
+                            y += double(v[size_t(j) * D + d]) * w_o(h * D + d, c);
                         sq += y * y;
                     }
-                    max_diff = std::max(max_diff, std::fabs(std::sqrt(sq) - got[j]) /
-                                                      std::max(1.0, std::sqrt(sq)));
+                    max_diff = std::max(
+                        max_diff, std::fabs(std::sqrt(sq) - got[j]) / std::max(1.0, std::sqrt(sq)));
                 }
             }
         }

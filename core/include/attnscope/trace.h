@@ -19,16 +19,28 @@
 
 namespace attnscope {
 
-// An allocator whose resize() leaves new elements default-initialised (for float: not written).
-// The engine writes every element of every trace buffer, and zero-filling them first, on one
-// thread, was a quarter of a 1024-token run (1.3 GiB). Copies and assign(n, value) still write.
+namespace detail {
+// Storage for trace buffers (trace_buffer.cpp). Blocks of 8 MiB and more freed by one run are
+// kept (up to 1.5 GiB) and handed to the next run of a similar size, so a long input does not
+// fault in a fresh 1.3 GiB from the kernel on every keystroke. Thread-safe.
+void* allocate_trace_bytes(size_t bytes);
+void free_trace_bytes(void* p, size_t bytes) noexcept;
+// Gives the kept blocks back to the system (e.g. when the app goes idle on a short input).
+void release_cached_trace_memory() noexcept;
+}  // namespace detail
+
+// The allocator of trace buffers: reuses big blocks (above), and resize() leaves new
+// elements default-initialised (for float: not written). The engine writes every element of every
+// trace buffer, and zero-filling them first, on one thread, was a quarter of a 1024-token run.
+// Copies and assign(n, value) still write.
 template <class T>
-struct DefaultInitAllocator : std::allocator<T> {
+struct TraceAllocator {
+    using value_type = T;
+    TraceAllocator() = default;
     template <class U>
-    struct rebind {
-        using other = DefaultInitAllocator<U>;
-    };
-    using std::allocator<T>::allocator;
+    TraceAllocator(const TraceAllocator<U>&) noexcept {}
+    T* allocate(size_t n) { return static_cast<T*>(detail::allocate_trace_bytes(n * sizeof(T))); }
+    void deallocate(T* p, size_t n) noexcept { detail::free_trace_bytes(p, n * sizeof(T)); }
     template <class U>
     void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
         ::new (static_cast<void*>(p)) U;
@@ -37,10 +49,12 @@ struct DefaultInitAllocator : std::allocator<T> {
     void construct(U* p, Args&&... args) {
         ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
     }
+    template <class U>
+    bool operator==(const TraceAllocator<U>&) const noexcept { return true; }
 };
 
-// A trace buffer: a std::vector<float> that resize() does not zero (see DefaultInitAllocator).
-using FloatBuffer = std::vector<float, DefaultInitAllocator<float>>;
+// A trace buffer: a std::vector<float> with the allocator above.
+using FloatBuffer = std::vector<float, TraceAllocator<float>>;
 
 // One candidate token with its probability.
 struct TokenProb {

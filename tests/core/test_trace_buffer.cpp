@@ -1,0 +1,43 @@
+// Trace buffers: resize() leaves floats unwritten, and big blocks freed by one run are handed to
+// the next run of a similar size instead of going back to the kernel (trace_buffer.cpp).
+
+#include "attnscope/trace.h"
+#include "test_util.h"
+
+using namespace attnscope;
+
+TEST_CASE("a big trace buffer freed by one run is reused by the next run of a similar size") {
+    detail::release_cached_trace_memory();
+    const size_t n = size_t(6) << 20;  // 24 MiB of floats: above the 8 MiB cache threshold
+    const float* first = nullptr;
+    {
+        FloatBuffer a;
+        a.resize(n);
+        a[n - 1] = 1.0f;
+        first = a.data();
+    }
+    FloatBuffer b;
+    b.resize(n - 1000);  // a few tokens shorter: still fits
+    CHECK(b.data() == first);
+
+    // Much smaller requests do not take a block more than twice their size.
+    FloatBuffer c;
+    c.resize(n);  // a fresh block (b holds the kept one)
+    const float* third = c.data();
+    c = FloatBuffer();
+    FloatBuffer d;
+    d.resize(n / 3);
+    CHECK(d.data() != third);
+    detail::release_cached_trace_memory();
+}
+
+TEST_CASE("small trace buffers and copies behave like std::vector") {
+    FloatBuffer a(3, 2.5f);
+    CHECK(a[0] == 2.5f);
+    a.assign(4, 0.0f);
+    CHECK(a[3] == 0.0f);
+    FloatBuffer b = a;
+    CHECK(b == a);
+    b.push_back(7);
+    CHECK(b.size() == 5);
+}
