@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 
 #include "gfx/fonts.h"
@@ -18,7 +19,11 @@ constexpr size_t k_upload_budget = size_t(4) << 20;  // weights sent to the GPU 
 // [SECTION] Life cycle
 
 App::App(const AppArgs& args, std::function<void()> wake)
-    : m_args(args), m_session(make_engine_backend(), SessionConfig{}, wake), m_analysis(wake) {
+    : m_args(args),
+      m_session(make_engine_backend(), SessionConfig{}, wake),
+      m_saver(wake),
+      m_analysis(wake),
+      m_download(wake) {
     AppState& st = m_session.state();
     m_session.set_options(args.options);
     if (args.text) st.input.text = *args.text;
@@ -35,12 +40,21 @@ App::App(const AppArgs& args, std::function<void()> wake)
     m_font_scale = args.options.font_scale;
     m_focus_text = !args.scripted();
     rescan_models();
-    if (args.model) {
+    if (args.import_file) {
+        ModelSource source;
+        source.import_file = *args.import_file;
+        m_session.open_model(source);
+    } else if (args.model) {
         m_session.open_model({*args.model, ""});
     } else if (!args.shape.empty()) {
         m_session.open_model({{}, args.shape});
     } else if (const ModelEntry* e = first_usable(m_models)) {
         m_session.open_model({e->dir, ""});
+    }
+    if (args.model_b) {
+        ModelSource b;
+        b.dir = *args.model_b;
+        m_session.open_model_b(b);
     }
     if (args.open_model_picker) m_model_picker_view.open();
     if (args.scripted())
@@ -177,7 +191,12 @@ void App::frame() {
         if (m_welcome_view.draw(m_roots, m_models, st.loading, &chosen)) m_model_picker_view.open();
         if (chosen) m_session.open_model({chosen->dir, ""});
     } else {
-        if (m_sentence_view.draw(st.input, st.model.get(), st.running, m_focus_text)) {
+        if (st.model->imported) {  // the engine cannot rerun attention read from a file
+            widgets::muted_text(("Imported attention from " + st.model->name +
+                                 ": the text cannot be edited (no model runs it). Open a model "
+                                 "to type text.")
+                                    .c_str());
+        } else if (m_sentence_view.draw(st.input, st.model.get(), st.running, m_focus_text)) {
             st.input.truncate = false;
             m_session.text_edited(now);
         }
@@ -197,19 +216,35 @@ void App::frame() {
         draw_views();
     }
     bool rescan = false;
-    if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan))
+    HubRequest hub;
+    const DownloadJob::Status download = m_download.status();
+    if (auto chosen = m_model_picker_view.draw(m_models, m_roots, &rescan, download, &hub))
         m_session.open_model(*chosen);
-    if (rescan) rescan_models();
-    if (auto request = m_export_view.draw()) {
-        m_export_request = request;
-        m_export_delay = 2;  // let the dialog close before the view is captured
+    if (hub.download_id)
+        m_download.start(hub_options_from_environment(*hub.download_id, hub.revision));
+    if (hub.cancel) m_download.cancel();
+    if (download.active) m_status = download_status_line(download);
+    if (auto done = m_download.take_outcome()) {  // a finished download opens its model
+        m_status = done->result ? "downloaded " + done->model_id
+                   : done->cancelled ? "download of " + done->model_id + " cancelled"
+                                     : "";
+        if (done->result) {
+            ModelSource downloaded;
+            downloaded.dir = done->result->snapshot_dir;
+            m_session.open_model(downloaded);
+        }
+        if (done->error) st.error = done->error;
+        rescan = true;
     }
+    if (rescan) rescan_models();
+    draw_export_dialogs();
     ImGui::End();
 }
 
 void App::draw_menu_bar() {
     AppState& st = m_session.state();
     if (!ImGui::BeginMenuBar()) return;
+    draw_file_menu();
     if (ImGui::BeginMenu("Model")) {
         if (ImGui::MenuItem("Open model...")) m_model_picker_view.open();
         if (ImGui::MenuItem("Rescan model folders")) rescan_models();
@@ -227,18 +262,16 @@ void App::draw_menu_bar() {
     bool toggle_classroom = false;
     if (m_teaching.draw_menus(st.input, &toggle_classroom)) m_session.text_edited(Clock::now());
     if (toggle_classroom) set_classroom(!m_teaching.classroom());
-    if (ImGui::BeginMenu("Export")) {
-        if (ImGui::MenuItem("View as PNG...", nullptr, false, st.display != nullptr))
-            m_export_view.open(std::string("attnscope-") + view_name(st.selection.view) + ".png");
-        ImGui::EndMenu();
-    }
+    draw_export_menu();
     if (st.display) {
         const DisplayTrace& d = *st.display;
-        ImGui::TextDisabled(
-            "  %d tokens shown of %d  |  layer %s, head %s  |  run %.0f ms%s", d.n_token,
-            d.n_source_token, d.layer_labels[size_t(st.selection.layer)].c_str(),
-            d.head_labels[size_t(st.selection.head)].c_str(),
-            m_session.stats().last_run_seconds * 1000.0, st.running ? "  |  running..." : "");
+        ImGui::TextDisabled("  %d %s shown of %d tokens%s  |  layer %s, head %s  |  run %.0f ms%s",
+                            d.n_token, d.words ? "words" : "tokens", d.n_source_token,
+                            d.lens == Lens::Attention ? "" : "  |  value-weighted lens",
+                            d.layer_labels[size_t(st.selection.layer)].c_str(),
+                            d.head_labels[size_t(st.selection.head)].c_str(),
+                            m_session.stats().last_run_seconds * 1000.0,
+                            st.running ? "  |  running..." : "");
     }
     if (!m_status.empty()) ImGui::TextDisabled("  %s", m_status.c_str());
     ImGui::EndMenuBar();
@@ -248,7 +281,8 @@ void App::draw_sidebar(float width) {
     AppState& st = m_session.state();
     if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen))
         if (m_model_panel_view.draw(st)) m_model_picker_view.open();
-    if (st.trace && ImGui::CollapsingHeader("Prediction", ImGuiTreeNodeFlags_DefaultOpen))
+    if (st.trace && !st.trace->imported &&
+        ImGui::CollapsingHeader("Prediction", ImGuiTreeNodeFlags_DefaultOpen))
         m_prediction_view.draw(*st.trace, *st.model);
     if (ImGui::CollapsingHeader("Display options", ImGuiTreeNodeFlags_DefaultOpen)) {
         DisplayOptions options = st.options;
@@ -297,6 +331,7 @@ void App::draw_view(ViewKind view) {
     m_view_min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     m_view_max = ImVec2(m_view_min.x + avail.x, m_view_min.y + avail.y);
+    if (draw_unavailable(view)) return;
     std::vector<PixelProbe>* probes = m_args.check_pixels ? &m_probes : nullptr;
     switch (view) {
         case ViewKind::Grid:
@@ -312,14 +347,19 @@ void App::draw_view(ViewKind view) {
             break;
         case ViewKind::Compare:
         case ViewKind::Diff:
+        case ViewKind::Models:
         case ViewKind::Search:
         case ViewKind::Rollout:
-            m_analysis.draw(view, m_session, m_renderer, probes);
+            m_analysis.draw(view, m_session, m_renderer, probes, m_models);
             break;
         case ViewKind::Qkv:
+            if (const std::string note = token_level_note(st.options, false); !note.empty())
+                widgets::muted_text(note.c_str());
             m_teaching.draw_qkv(st.trace, st.selection, st.options.colormap);
             break;
         case ViewKind::Softmax:  // animations count frames in scripted runs (deterministic)
+            if (const std::string note = token_level_note(st.options, true); !note.empty())
+                widgets::muted_text(note.c_str());
             m_teaching.draw_softmax(st.trace, st.selection, st.options.colormap,
                                     m_pilot ? 1.0f / 60.0f : ImGui::GetIO().DeltaTime);
             break;
@@ -331,8 +371,10 @@ void App::draw_view(ViewKind view) {
 bool App::settled() const {
     const AppState& st = m_session.state();
     if (!m_session.idle() || m_font_scale != st.options.font_scale) return false;
+    if (m_download.status().active) return false;  // a download opens its model when done
     if (!st.model || !st.display) return true;
     if (!m_startup_selection_done || m_tab_view != st.selection.view) return false;
+    if (!m_notice.empty()) return true;  // the view says it cannot show this trace
     switch (st.selection.view) {
         case ViewKind::Grid:
             return m_head_textures.display() == st.display.get() && m_head_textures.complete();
@@ -344,6 +386,7 @@ bool App::settled() const {
             return true;
         case ViewKind::Compare:
         case ViewKind::Diff:
+        case ViewKind::Models:
         case ViewKind::Search:
         case ViewKind::Rollout:
             return m_analysis.settled(st.selection.view, st);
@@ -356,6 +399,7 @@ double App::idle_wait_seconds() const {
     if (m_pilot && m_pilot->phase() == AutoPilot::Phase::Rendering) return 0.0;
     if (m_session.state().display && !settled() && m_session.idle()) return 0.0;
     if (m_export_request || m_font_scale != m_session.state().options.font_scale) return 0.0;
+    if (m_saver.busy()) return 0.05;  // its status line appears when it ends
     if (m_session.state().selection.view == ViewKind::Softmax && m_teaching.animating()) return 0.0;
     // Otherwise sleep until input, a worker's result (it wakes the loop) or the debounce's end,
     // leaving the CPU to the forward pass.
@@ -407,9 +451,18 @@ void App::capture(int width, int height) {
     const DisplayOptions& o = st.options;
     std::printf(
         "attnscope: options: hide special %d, one-based %d, colormap %s, diverging %s, "
-        "scale %s, font scale %.2f\n",
+        "scale %s, font scale %.2f, words %d, lens %s\n",
         o.hide_special, o.one_based, colormap_name(o.colormap), colormap_name(o.diverging),
-        o.scale == ValueScale::Unit ? "unit" : "max", o.font_scale);
+        o.scale == ValueScale::Unit ? "unit" : "max", o.font_scale, o.words, lens_name(o.lens));
+    if (const ModelBState& b = st.compare.model_b; b.display && st.display && st.trace) {
+        const ModelsLayout layout = models_layout(*st.trace, *st.display, *b.trace, *b.display);
+        std::printf("attnscope: model B %s, %d tokens (%d shown), %d x %d heads, %s\n",
+                    b.model->name.c_str(), b.display->n_source_token, b.display->n_token,
+                    b.display->n_layer, b.display->n_head,
+                    layout.difference ? "difference A - B shown" : layout.message.c_str());
+    } else if (!st.compare.model_b.error.empty()) {
+        std::printf("attnscope: model B failed: %s\n", st.compare.model_b.error.c_str());
+    }
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
 
@@ -430,9 +483,13 @@ void App::capture(int width, int height) {
         gfx::Image img = gfx::render_region(ImGui::GetDrawData(), m_view_min, m_view_max,
                                             m_args.export_scale, clear_color());
         if (!gfx::write_png(m_args.export_path, img, &error)) fail(5, error);
-        std::printf("attnscope: exported %s view %dx%d to %s\n", view_name(st.selection.view),
-                    img.width, img.height, m_args.export_path.c_str());
+        // The origin lets a test crop the same region out of --screenshot.
+        std::printf("attnscope: exported %s view %dx%d at %d,%d to %s\n",
+                    view_name(st.selection.view), img.width, img.height,
+                    int(std::floor(m_view_min.x)), int(std::floor(m_view_min.y)),
+                    m_args.export_path.c_str());
     }
+    capture_exports();
     if (m_args.print_frame_times) {
         const std::vector<double>& f = m_pilot->frame_ms();
         for (size_t i = 0; i < f.size(); ++i) std::printf("frame %zu: %.3f ms\n", i, f[i]);

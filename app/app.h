@@ -12,12 +12,15 @@
 
 #include "app_args.h"
 #include "autopilot.h"
+#include "background_task.h"
+#include "download_job.h"
 #include "gfx/head_textures.h"
 #include "gfx/heatmap_renderer.h"
 #include "model_catalog.h"
 #include "session.h"
 #include "views/error_panel_view.h"
 #include "views/export_view.h"
+#include "views/import_view.h"
 #include "views/grid_view.h"
 #include "views/head_view.h"
 #include "views/heatmap_view.h"
@@ -69,6 +72,13 @@ class App {
     void rescan_models();
     void fail(int code, const std::string& message);
     void set_classroom(bool on);
+    // Export and import (app_export.cpp): menus, dialogs, background saves, scripted exports.
+    void draw_file_menu();
+    void draw_export_menu();
+    void draw_export_dialogs();
+    bool draw_unavailable(ViewKind view);  // true if the view cannot show an imported trace
+    void start_export(const ExportRequest& request);
+    void capture_exports();
 
     AppArgs m_args;
     Session m_session;
@@ -90,14 +100,18 @@ class App {
     HeatmapView m_heatmap_view;
     HeadView m_head_view;
     ExportView m_export_view;
+    ImportView m_import_view;   // File > Open attention (.npz)
+    BackgroundTask m_saver;     // SVG and trace files being written
     TeachingViews m_teaching;  // Q/K/V view, softmax stepper, classroom mode, examples
     AnalysisViews m_analysis;  // compare, diff, search, rollout (issue 5)
+    DownloadJob m_download;    // a model downloading from the Hugging Face Hub (issue 6)
 
     ViewKind m_tab_view = ViewKind::Grid;  // the tab ImGui shows (lags a requested switch a frame)
     ImVec2 m_view_min, m_view_max;         // screen rectangle of the view in front (exports)
     std::vector<PixelProbe> m_probes;      // filled when checking pixels
     std::optional<ExportRequest> m_export_request;
     int m_export_delay = 0;     // frames to wait before exporting
+    std::string m_notice;       // why the view in front shows nothing (scripted runs print it)
     std::string m_status;       // last export message
     float m_font_scale = 1.0f;  // scale the font atlas was built for
     ImGuiStyle m_base_style;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "attnscope/softmax_steps.h"
+#include "attnscope/trace_export.h"
 #include "backend.h"
 
 namespace attnscope::app {
@@ -40,7 +41,8 @@ bool takes_value(const std::string& flag) {
         "--scale",        "--font-scale", "--size",    "--frames", "--screenshot", "--export",
         "--export-scale", "--type",       "--timeout", "--click",  "--mouse",
         "--step",
-        "--pin",          "--text-b",     "--to",      "--rank"};
+        "--import",       "--export-svg", "--save-trace",
+        "--pin",          "--text-b",     "--to",      "--rank",   "--model-b",    "--lens"};
     for (const char* f : k_flags)
         if (flag == f) return true;
     return false;
@@ -56,19 +58,24 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
 (~/.cache/huggingface/hub) unless told otherwise.
 
   --model DIR          open this Hugging Face model folder
+  --import FILE.npz    open attention saved by another program instead of a model: 'attention'
+                       [L,H,T,T] (or [L,1,H,T,T], or attention_0, attention_1 ...) and 'tokens'
   --shape NAME         random weights of a known shape instead (gpt2-small; benchmarks)
   --text TEXT          the sentence (default: an example sentence)
   --pair TEXT          a second sentence (BERT-style sentence pairs)
   --n-tokens N         repeat the text's tokens to exactly N tokens (benchmarks)
   --view VIEW          grid | heatmap | headview
-                       compare | diff | search | rollout (heads side by side, two sentences,
-                       head search, attention rollout and flow)
+                       compare | diff | models | search | rollout (heads side by side, two
+                       sentences, two models, head search, attention rollout and flow)
+                       qkv | softmax (teaching: Q/K/V breakdown, softmax stepper)
   --pin L:H,L:H,...    heads for the compare view (0-based, at most 6)
   --text-b TEXT        sentence B for the diff view (same head on both, and A - B)
+  --model-b DIR        a second model for the models view: the same sentence in both, one head
+                       of each side by side (--layer/--head pick A's, and B's when it has them),
+                       and A - B when the shapes and the tokenisations are equal
   --to J               head search: rank heads by the weight from --token I to token J
   --rank NAME          head search by a pattern: previous | self | sink | special | broad |
                        distance | max
-                       qkv | softmax (teaching: Q/K/V breakdown, softmax stepper)
   --layer L --head H   select a head (0-based)
   --token I            select a token (0-based index into the model's tokens)
   --mode MODE          heatmap contents: head | mean | diff
@@ -76,6 +83,10 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --classroom          classroom mode: large text, high contrast (F11 toggles it)
   --zoom PX            heatmap cell size in pixels (default: fit the view)
   --hide-special       hide [CLS], [SEP], BOS... and renormalise the rows
+  --words              merge sub-word tokens into words in every attention view (rows: mean
+                       over a word's pieces, columns: sum; special tokens are words of their own)
+  --lens LENS          attention (the weights) | value (value-weighted, Kobayashi et al. 2020:
+                       w_ij * |v_j W_O|, each row rescaled to sum 1)
   --one-based          label layers and heads from 1
   --colormap NAME      viridis | magma | rdbu
   --scale SCALE        unit (0..1) | max (0..largest weight of each head)
@@ -86,6 +97,8 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --screenshot FILE    with --frames: save the last frame as PNG
   --export FILE        with --frames: save the view in front as PNG
   --export-scale S     scale of --export (default 1 = on-screen size)
+  --export-svg FILE    with --frames: save the view in front as SVG (heatmap, grid, head view)
+  --save-trace FILE    with --frames: save the trace as .json, .npz or .csv (the selected head)
   --check-pixels       with --frames: check heatmap pixels against the colour map (exit 3 if not)
   --print-frame-times  with --frames: print each frame's time and a summary
   --type TEXT          with --frames: type TEXT one key at a time, report keystroke-to-grid latency
@@ -129,6 +142,8 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.open_model_picker = true;
         } else if (flag == "--classroom") {
             a.classroom = true;
+        } else if (flag == "--words") {
+            a.options.words = true;
         } else if (!takes_value(flag)) {
             *error = (flag.starts_with("-") ? "unknown option " : "unexpected argument ") + flag +
                      " (see --help)";
@@ -167,6 +182,10 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             if (!parse_pins(v, &a.pins, &why)) return bad(v, ("L:H,L:H,...; " + why).c_str());
         } else if (flag == "--text-b") {
             a.text_b = v;
+        } else if (flag == "--model-b") {
+            a.model_b = v;
+        } else if (flag == "--lens") {
+            if (!parse_lens(v, &a.options.lens)) return bad(v, "attention or value");
         } else if (flag == "--to") {
             int n = 0;
             if (!parse_int(v, 0, 1 << 20, &n)) return bad(v, "a token index >= 0");
@@ -206,6 +225,14 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.screenshot = v;
         } else if (flag == "--export") {
             a.export_path = v;
+        } else if (flag == "--import") {
+            a.import_file = v;
+        } else if (flag == "--export-svg") {
+            a.export_svg = v;
+        } else if (flag == "--save-trace") {
+            TraceFormat format;
+            if (!trace_format_of_path(v, &format)) return bad(v, "a file ending in .json, .npz or .csv");
+            a.save_trace = v;
         } else if (flag == "--export-scale") {
             if (!parse_float(v, 0.25f, 8.0f, &a.export_scale)) return bad(v, "0.25 .. 8");
         } else if (flag == "--click" || flag == "--mouse") {
@@ -228,13 +255,18 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
         *error = "--model and --shape cannot be used together";
         return false;
     }
-    const bool needs_frames = !a.screenshot.empty() || !a.export_path.empty() || a.check_pixels ||
+    if (a.import_file && (a.model || !a.shape.empty())) {
+        *error = "--import opens attention from a file instead of a model: drop --model / --shape";
+        return false;
+    }
+    const bool needs_frames = !a.screenshot.empty() || !a.export_path.empty() ||
+                              !a.export_svg.empty() || !a.save_trace.empty() || a.check_pixels ||
                               a.print_frame_times || !a.type_text.empty() || !a.clicks.empty() ||
                               a.mouse.has_value();
     if (needs_frames && a.frames == 0) {
         *error =
-            "--screenshot, --export, --check-pixels, --print-frame-times and --type need --frames "
-            "N";
+            "--screenshot, --export, --export-svg, --save-trace, --check-pixels, "
+            "--print-frame-times and --type need --frames N";
         return false;
     }
     *out = std::move(a);

@@ -16,6 +16,7 @@ namespace attnscope::app {
 struct AppArgs {
     // What to open.
     std::optional<std::filesystem::path> model;  // --model DIR
+    std::optional<std::filesystem::path> import_file;  // --import FILE.npz (attention, no model)
     std::string shape;                           // --shape NAME (random weights, benchmarks)
     std::optional<std::string> text;             // --text TEXT
     std::optional<std::string> pair;             // --pair TEXT (second sentence, encoders)
@@ -27,13 +28,15 @@ struct AppArgs {
     std::optional<HeatmapMode> heatmap_mode;  // --mode head|mean|diff
     std::vector<HeadRef> pins;                // --pin L:H,... (compare view, at most 6)
     std::optional<std::string> text_b;        // --text-b TEXT (diff view: sentence B)
+    std::optional<std::filesystem::path> model_b;  // --model-b DIR (models view: model B)
     std::optional<int> to_token;              // --to J (head search: the key token)
     std::optional<HeadStatistic> rank;        // --rank NAME (head search by a pattern)
     float zoom = 0;                           // --zoom PX: heatmap pixels per cell (0 = fit)
     int step = 0;                             // --step K: softmax stepper stage, 1-based (0 = unset)
     bool classroom = false;                   // --classroom: large text, high contrast
     DisplayOptions options;                   // --hide-special --one-based --colormap NAME
-                                              // --scale unit|max --font-scale S
+                                              // --scale unit|max --font-scale S --words
+                                              // --lens attention|value
 
     // Window and scripted runs (tests, benchmarks).
     int width = 1280, height = 800;    // --size WxH
@@ -41,6 +44,8 @@ struct AppArgs {
     std::string screenshot;            // --screenshot FILE (PNG of the window)
     std::string export_path;           // --export FILE (PNG of the view in front)
     float export_scale = 1.0f;         // --export-scale S
+    std::string export_svg;            // --export-svg FILE (SVG of the view in front)
+    std::string save_trace;            // --save-trace FILE (.json, .npz, .csv: format by name)
     bool check_pixels = false;         // --check-pixels: compare cells with colormap
     bool print_frame_times = false;    // --print-frame-times
     std::string type_text;             // --type TEXT: type it, one key per run

@@ -16,6 +16,8 @@ const char* view_name(ViewKind view) {
             return "compare";
         case ViewKind::Diff:
             return "diff";
+        case ViewKind::Models:
+            return "models";
         case ViewKind::Search:
             return "search";
         case ViewKind::Rollout:
@@ -40,6 +42,8 @@ const char* view_title(ViewKind view) {
             return "Compare heads";
         case ViewKind::Diff:
             return "Two sentences";
+        case ViewKind::Models:
+            return "Two models";
         case ViewKind::Search:
             return "Head search";
         case ViewKind::Rollout:

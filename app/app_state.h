@@ -22,8 +22,19 @@ struct ErrorState {
     ErrorKind kind = ErrorKind::Other;
 };
 
-enum class ViewKind { Grid, Heatmap, HeadView, Compare, Diff, Search, Rollout, Qkv, Softmax };
-inline constexpr int k_view_count = 9;
+enum class ViewKind {
+    Grid,
+    Heatmap,
+    HeadView,
+    Compare,
+    Diff,
+    Models,  // two models side by side (issue 5)
+    Search,
+    Rollout,
+    Qkv,
+    Softmax
+};
+inline constexpr int k_view_count = 10;
 const char* view_name(ViewKind view);   // "grid", "heatmap", "headview", "compare", ... (flags)
 const char* view_title(ViewKind view);  // "Model grid", "Heatmap", "Head view", "Compare", ...
 bool parse_view(const std::string& name, ViewKind* out);

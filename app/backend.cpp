@@ -5,7 +5,9 @@
 
 #include "attnscope/engine.h"
 #include "attnscope/errors.h"
+#include "attnscope/hub.h"
 #include "attnscope/tokenizer.h"
+#include "attnscope/trace_export.h"
 #include "model_catalog.h"
 
 namespace attnscope::app {
@@ -77,12 +79,17 @@ Encoding repeat_encoding(const Encoding& e, int n) {
 class EngineBackend final : public Backend {
   public:
     LoadedModel load(const ModelSource& source, const ProgressFn& progress) override {
+        if (!source.import_file.empty()) return load_import(source);
         if (!source.shape.empty()) return load_shape(source, progress);
-        auto model = std::make_shared<const Model>(Model::load(source.dir, progress));
+        // A folder, or a model id ("gpt2", "org/name") found in the Hugging Face cache.
+        const std::filesystem::path dir = resolve_model_location(source.dir.string());
+        auto model = std::make_shared<const Model>(Model::load(dir, progress));
         return describe(std::move(model), source);
     }
 
     AttentionTrace run(const LoadedModel& m, const RunRequest& request) override {
+        if (m.imported)
+            throw InputError("imported attention cannot be run again: open a model to run text");
         if (!m.model) throw LoadError("no model is loaded");
         std::optional<std::string_view> pair;
         if (request.use_pair && m.accepts_pair) pair = request.pair;
@@ -94,6 +101,22 @@ class EngineBackend final : public Backend {
     }
 
   private:
+    // An .npz of attention: a stand-in "model" that carries the imported trace.
+    static LoadedModel load_import(const ModelSource& source) {
+        auto trace = std::make_shared<const AttentionTrace>(import_attention_npz(source.import_file));
+        LoadedModel m;
+        m.source = source;
+        m.name = source.import_file.filename().string();
+        m.arch = "imported attention";
+        m.n_layer = trace->n_layer;
+        m.n_head = trace->n_head;
+        m.n_kv_head = trace->n_kv_head;
+        m.max_positions = trace->n_token;
+        m.causal = trace->causal;
+        m.imported = std::move(trace);
+        return m;
+    }
+
     LoadedModel load_shape(const ModelSource& source, const ProgressFn& progress) {
         if (source.shape != "gpt2-small")
             throw LoadError("unknown model shape '" + source.shape + "' (known: " + known_shapes() +

@@ -18,7 +18,11 @@ namespace attnscope::app {
 struct ModelSource {
     std::filesystem::path dir;
     std::string shape;
-    std::string describe() const { return shape.empty() ? dir.string() : "random " + shape; }
+    std::filesystem::path import_file{};  // an .npz of attention to show instead of a model
+    std::string describe() const {
+        if (!import_file.empty()) return "attention from " + import_file.string();
+        return shape.empty() ? dir.string() : "random " + shape;
+    }
 };
 
 // A loaded model and the facts the UI shows about it. Immutable once made; shared with jobs.
@@ -34,6 +38,9 @@ struct LoadedModel {
     bool accepts_pair = false;    // encoders take a second sentence
     std::string mask_token;       // "[MASK]", "<mask>", empty if none
     std::string default_text;     // a sentence to open with
+    // Attention imported from source.import_file (import_attention_npz): the one trace to show.
+    // Set only for imports; such a "model" never runs (Backend::run refuses it).
+    std::shared_ptr<const AttentionTrace> imported;
 };
 
 // One forward pass the user asked for.

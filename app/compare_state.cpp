@@ -1,5 +1,7 @@
 #include "compare_state.h"
 
+#include "app_state.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -99,6 +101,28 @@ PairLayout pair_layout(const AttentionTrace& a, const DisplayTrace& da, const At
     out.difference = true;
     out.differing_tokens = al.differing_tokens;
     return out;
+}
+
+ModelsLayout models_layout(const AttentionTrace& a, const DisplayTrace& da, const AttentionTrace& b,
+                           const DisplayTrace& db) {
+    ModelsLayout out;
+    const ModelPairLayout p = compare_models(a, b);
+    if (!p.difference()) {
+        out.message = "Side by side only: " + p.reason + ".";
+    } else if (da.n_token != db.n_token || da.source_index != db.source_index) {
+        out.message = "Side by side only: the two models show different tokens.";
+    } else {
+        out.difference = true;
+    }
+    return out;
+}
+
+HeadRef model_b_head(const ModelBState& b, const Selection& sel, int n_layer, int n_head) {
+    HeadRef h{b.layer, b.head};
+    if (b.linked && sel.layer < n_layer && sel.head < n_head) h = {sel.layer, sel.head};
+    h.layer = std::clamp(h.layer, 0, std::max(0, n_layer - 1));
+    h.head = std::clamp(h.head, 0, std::max(0, n_head - 1));
+    return h;
 }
 
 }  // namespace attnscope::app

@@ -9,6 +9,9 @@
 #include <sstream>
 #include <system_error>
 
+#include "attnscope/errors.h"
+#include "attnscope/hub.h"
+
 namespace attnscope::app {
 
 namespace fs = std::filesystem;
@@ -50,12 +53,15 @@ int int_field(const nlohmann::json& j, std::initializer_list<const char*> names)
     return 0;
 }
 
-// The snapshot a Hugging Face cache entry points at: refs/main if present, else the newest.
-fs::path hf_snapshot(const fs::path& repo_dir) {
-    fs::path snapshots = repo_dir / "snapshots";
-    std::ifstream ref(repo_dir / "refs" / "main");
-    std::string hash;
-    if (ref && std::getline(ref, hash) && is_dir(snapshots / hash)) return snapshots / hash;
+// The snapshot a Hugging Face cache entry points at: refs/main if present (as `--model org/name`
+// resolves it), else the newest.
+fs::path hf_snapshot(const fs::path& repo_dir, const std::string& model_id) {
+    try {
+        return find_cached_snapshot(repo_dir.parent_path(), model_id, "main");
+    } catch (const LoadError&) {
+        // no refs/main (a model pulled at another revision): fall back to the newest snapshot
+    }
+    const fs::path snapshots = repo_dir / "snapshots";
     fs::path best;
     fs::file_time_type best_time{};
     for (const fs::path& s : sorted_children(snapshots)) {
@@ -104,14 +110,7 @@ std::vector<SearchRoot> model_search_roots() {
     if (const char* env = std::getenv("ATTNSCOPE_MODELS"); env && *env && is_dir(env))
         roots.push_back({env, "ATTNSCOPE_MODELS", false});
     if (is_dir("models")) roots.push_back({fs::absolute("models"), "./models", false});
-    fs::path hub;
-    if (const char* env = std::getenv("HF_HUB_CACHE"); env && *env) {
-        hub = env;
-    } else if (const char* home_hf = std::getenv("HF_HOME"); home_hf && *home_hf) {
-        hub = fs::path(home_hf) / "hub";
-    } else if (const char* home = std::getenv("HOME"); home && *home) {
-        hub = fs::path(home) / ".cache" / "huggingface" / "hub";
-    }
+    const fs::path hub = hub_cache_dir();
     if (!hub.empty() && is_dir(hub)) roots.push_back({hub, "Hugging Face cache", true});
     return roots;
 }
@@ -166,33 +165,34 @@ ModelEntry inspect_entry(const fs::path& dir, const std::string& origin) {
 std::vector<ModelEntry> find_models(const std::vector<SearchRoot>& roots) {
     std::vector<ModelEntry> out;
     std::set<fs::path> seen;
-    auto add = [&](const fs::path& dir, const std::string& origin, const std::string& name) {
+    auto add = [&](const fs::path& dir, const std::string& origin, const std::string& name,
+                   const std::string& hub_id) {
         std::error_code ec;
         fs::path canon = fs::weakly_canonical(dir, ec);
         if (!seen.insert(ec ? dir : canon).second) return;
         ModelEntry e = inspect_entry(dir, origin);
         if (!name.empty()) e.name = name;
+        e.hub_id = hub_id;
         out.push_back(std::move(e));
     };
     for (const SearchRoot& root : roots) {
         if (root.hf_cache) {
             for (const fs::path& repo : sorted_children(root.dir)) {
-                const std::string folder = repo.filename().string();
-                if (!folder.starts_with("models--")) continue;
-                fs::path snap = hf_snapshot(repo);
+                const std::string id = model_id_from_hub_folder(repo.filename().string());
+                if (id.empty()) continue;
+                const fs::path snap = hf_snapshot(repo, id);
+                // A pull links config.json last: without it the snapshot is still incomplete.
                 if (snap.empty() || !is_file(snap / "config.json")) continue;
-                std::string name = folder.substr(8);
-                if (auto pos = name.find("--"); pos != std::string::npos) name.replace(pos, 2, "/");
-                add(snap, root.origin, name);
+                add(snap, root.origin, id, id);
             }
             continue;
         }
         if (is_file(root.dir / "config.json")) {  // the root is itself one model folder
-            add(root.dir, root.origin, "");
+            add(root.dir, root.origin, "", "");
             continue;
         }
         for (const fs::path& child : sorted_children(root.dir))
-            if (is_file(child / "config.json")) add(child, root.origin, "");
+            if (is_file(child / "config.json")) add(child, root.origin, "", "");
     }
     return out;
 }
@@ -200,6 +200,32 @@ std::vector<ModelEntry> find_models(const std::vector<SearchRoot>& roots) {
 const ModelEntry* first_usable(const std::vector<ModelEntry>& entries) {
     for (const ModelEntry& e : entries)
         if (e.usable) return &e;
+    return nullptr;
+}
+
+std::span<const KnownHubModel> known_hub_models() {
+    // Checked to load in attnscope (safetensors weights, supported architecture). Sizes are those
+    // of the download, weights included.
+    static constexpr KnownHubModel k_models[] = {
+        {"gpt2", "GPT-2 small: 12 layers x 12 heads, 124M parameters", "550 MB"},
+        {"distilgpt2", "DistilGPT-2: 6 layers x 12 heads, 82M parameters", "355 MB"},
+        {"bert-base-uncased", "BERT base, uncased: 12 layers x 12 heads, 110M parameters",
+         "440 MB"},
+        {"distilbert-base-uncased", "DistilBERT, uncased: 6 layers x 12 heads, 66M parameters",
+         "270 MB"},
+        {"roberta-base", "RoBERTa base: 12 layers x 12 heads, 125M parameters", "500 MB"},
+        {"sentence-transformers/all-MiniLM-L6-v2",
+         "MiniLM sentence encoder: 6 layers x 12 heads, 23M parameters", "92 MB"},
+        {"TinyLlama/TinyLlama-1.1B-Chat-v1.0",
+         "TinyLlama chat: 22 layers x 32 heads (4 KV heads), 1.1B parameters", "2.2 GB"},
+    };
+    return k_models;
+}
+
+const ModelEntry* find_hub_entry(const std::vector<ModelEntry>& entries,
+                                 const std::string& model_id) {
+    for (const ModelEntry& e : entries)
+        if (!e.hub_id.empty() && e.hub_id == model_id) return &e;
     return nullptr;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct SearchRoot {
 struct ModelEntry {
     std::filesystem::path dir;
     std::string name;        // folder name; "org/name" for the Hugging Face cache
+    std::string hub_id;      // "org/name" for a Hugging Face cache snapshot, else empty
     std::string origin;      // the SearchRoot it came from
     bool usable = false;     // config.json and model.safetensors (or its shard index) present
     std::string problem;     // why not usable ("no model.safetensors", ...)
@@ -31,7 +33,7 @@ struct ModelEntry {
 };
 
 // The roots in search order: $ATTNSCOPE_MODELS (a folder of models, or one model folder),
-// ./models, then the Hugging Face hub cache ($HF_HUB_CACHE, $HF_HOME/hub or
+// ./models, then the Hugging Face hub cache (hub_cache_dir(): $HF_HUB_CACHE, $HF_HOME/hub or
 // ~/.cache/huggingface/hub). Roots that do not exist are left out.
 std::vector<SearchRoot> model_search_roots();
 
@@ -49,6 +51,18 @@ int64_t count_safetensors_elements(const std::filesystem::path& file);
 
 // The first usable entry, or nullptr.
 const ModelEntry* first_usable(const std::vector<ModelEntry>& entries);
+
+// A Hub model known to work with attnscope, offered for download in the model picker.
+struct KnownHubModel {
+    const char* id;           // "gpt2"
+    const char* description;  // "GPT-2 small: 12 layers x 12 heads, 124M parameters"
+    const char* size;         // download size, "548 MB"
+};
+std::span<const KnownHubModel> known_hub_models();
+
+// The entry of the Hugging Face cache snapshot of `model_id` in `entries`, or nullptr.
+const ModelEntry* find_hub_entry(const std::vector<ModelEntry>& entries,
+                                 const std::string& model_id);
 
 // A folder with GPT-2's tokenizer files (vocab.json + merges.txt) whose config says gpt2, for
 // models made from random weights; empty if none.

@@ -4,13 +4,18 @@ namespace attnscope::app {
 
 Session::Session(std::unique_ptr<Backend> backend, SessionConfig config,
                  std::function<void()> notify)
-    : m_backend(std::move(backend)), m_config(config), m_loader(notify), m_runner(notify) {}
+    : m_backend(std::move(backend)),
+      m_config(config),
+      m_second(m_backend, notify),
+      m_loader(notify),
+      m_runner(notify) {}
 
 Session::~Session() = default;
 
 void Session::open_model(const ModelSource& source) {
     const uint64_t gen = ++m_generation;
     m_latest_load = gen;
+    m_latest_load_is_import = !source.import_file.empty();
     m_state.loading = {true, source.describe(), 0.0f};
     std::shared_ptr<Backend> backend = m_backend;
     m_loader.submit({JobKind::Load, gen, [backend, source](std::atomic<float>& progress) {
@@ -32,6 +37,14 @@ void Session::run_now(Clock::time_point now) {
     submit_run(now);
 }
 
+void Session::open_model_b(const ModelSource& source) {
+    m_second.open(source, m_state.compare.model_b);
+}
+
+void Session::close_model_b() {
+    m_second.close(m_state.compare.model_b);
+}
+
 void Session::set_options(const DisplayOptions& options) {
     const bool recompute = options.needs_recompute(m_state.options);
     m_state.options = options;
@@ -39,12 +52,14 @@ void Session::set_options(const DisplayOptions& options) {
     ++m_options_generation;
     submit_display();
     if (m_state.compare.trace_b) submit_run_b();  // B's view model must use the same options
+    m_second.redisplay(options, m_state.compare.model_b);
 }
 
 bool Session::update(Clock::time_point now) {
     bool changed = false;
     for (JobResult& r : m_loader.take_results()) changed |= apply(std::move(r));
     for (JobResult& r : m_runner.take_results()) changed |= apply(std::move(r));
+    changed |= m_second.update(m_state.input, m_state.options, m_state.compare.model_b);
     if (m_pending_edit && now - *m_pending_edit >= m_config.debounce) {
         const Clock::time_point edit = *m_pending_edit;
         m_pending_edit.reset();
@@ -65,7 +80,8 @@ bool Session::update(Clock::time_point now) {
 }
 
 bool Session::idle() const {
-    return !m_pending_edit && !m_pending_edit_b && !m_loader.busy() && !m_runner.busy();
+    return !m_pending_edit && !m_pending_edit_b && !m_loader.busy() && !m_runner.busy() &&
+           m_second.idle();
 }
 
 // Sentence A and sentence B run the same job: the forward pass and its view model, on the runner.
@@ -84,6 +100,7 @@ void Session::submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& req
 
 void Session::submit_run(Clock::time_point edit_time) {
     if (!m_state.model) return;  // runs once a model is loaded
+    if (m_state.model->imported) return;  // imported attention cannot run
     const RunRequest request = m_state.input;
     if (request.text.empty() && (!request.use_pair || request.pair.empty())) return;
     const uint64_t gen = ++m_generation;
@@ -92,11 +109,12 @@ void Session::submit_run(Clock::time_point edit_time) {
     ++m_stats.runs_submitted;
     submit_trace_job(JobKind::Run, gen, request);
     m_state.running = true;
+    m_second.run(request, m_state.options, m_state.compare.model_b);  // the same sentence on B
 }
 
 void Session::submit_run_b() {
     CompareState& c = m_state.compare;
-    if (!m_state.model) return;
+    if (!m_state.model || m_state.model->imported) return;
     m_model_b = m_state.model;
     if (c.text_b.empty()) {
         c.trace_b.reset();
@@ -168,10 +186,19 @@ bool Session::apply_load(JobResult&& r) {
     m_state.loading = {};
     if (r.error) {
         m_state.error = r.error;
+        if (m_latest_load_is_import) m_state.error->title = "Could not open the attention file";
         return false;
     }
     m_state.model = std::get<std::shared_ptr<const LoadedModel>>(r.output);
     if (m_state.error && m_state.error->kind == ErrorKind::Load) m_state.error.reset();
+    if (m_state.model->imported) {  // nothing to run: show the file's trace as it is
+        m_state.trace = m_state.model->imported;
+        m_state.trace_generation = r.generation;  // older runs still on their way are stale
+        m_state.display.reset();
+        m_pending_edit.reset();
+        submit_display();
+        return true;
+    }
     if (m_state.input.text.empty()) m_state.input.text = m_state.model->default_text;
     if (!m_state.model->accepts_pair) m_state.input.use_pair = false;
     run_now();
@@ -224,6 +251,9 @@ bool Session::apply_display(JobResult&& r) {
         return false;
     }
     m_state.display = std::move(out.display);
+    // An imported trace arrives through here, not apply_run: keep the selection inside it.
+    const DisplayTrace& d = *m_state.display;
+    clamp_selection(m_state.selection, d.n_layer, d.n_head, d.n_source_token);
     return true;
 }
 

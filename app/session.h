@@ -19,6 +19,7 @@
 
 #include "app_state.h"
 #include "backend.h"
+#include "second_model.h"
 #include "worker.h"
 
 namespace attnscope::app {
@@ -40,7 +41,9 @@ class Session {
     // Views may edit state().input (then call text_edited) and state().selection directly.
     AppState& state() { return m_state; }
 
-    // Starts loading a model; the current one stays usable until the new one is ready.
+    // Starts loading a model; the current one stays usable until the new one is ready. A source
+    // with import_file opens attention saved by another program instead: its trace is shown as
+    // it is and nothing runs until another model is opened.
     void open_model(const ModelSource& source);
     // The text boxes changed at `now`; a run starts after the debounce pause.
     void text_edited(Clock::time_point now);
@@ -50,6 +53,11 @@ class Session {
     void text_b_edited(Clock::time_point now);
     // Runs the current input now (after a model loads, on Enter, on retry).
     void run_now(Clock::time_point now = Clock::now());
+    // Model B of the Two models view (state().compare.model_b): it runs every sentence model A
+    // runs, on its own workers (second_model.h). Closing forgets it.
+    void open_model_b(const ModelSource& source);
+    void close_model_b();
+    const SecondModel& second_model() const { return m_second; }
     // New display options; recomputes the view model off the UI thread when needed.
     void set_options(const DisplayOptions& options);
     void dismiss_error() { m_state.error.reset(); }
@@ -105,6 +113,7 @@ class Session {
 
     uint64_t m_generation = 0;          // counter shared by all requests
     uint64_t m_latest_load = 0;         // generation of the newest load request
+    bool m_latest_load_is_import = false;  // ... and it opens an .npz of attention
     uint64_t m_latest_run = 0;          // generation of the newest run request
     uint64_t m_options_generation = 0;  // bumped when options need a new DisplayTrace
     std::map<uint64_t, PendingRun> m_pending_runs;
@@ -115,6 +124,7 @@ class Session {
     bool m_waiting_b = false;  // the newest B request has not answered yet
     std::shared_ptr<const LoadedModel> m_model_b;
     std::optional<Clock::time_point> m_pending_edit_b;
+    SecondModel m_second;  // model B, on its own workers
 
     // Last: destroyed first, so no job outlives the members it reads.
     Worker m_loader;

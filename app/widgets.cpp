@@ -1,18 +1,13 @@
 #include "widgets.h"
 
+#include "attnscope/svg_export.h"
+
 #include <algorithm>
 
 namespace attnscope::app::widgets {
 
 ImU32 head_color(int head, float alpha) {
-    // matplotlib's tab10 plus two: readable on a dark background, distinct side by side.
-    static const Rgb8 k_palette[] = {
-        {31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
-        {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {160, 160, 160},
-        {188, 189, 34},  {23, 190, 207}, {255, 215, 0},   {0, 200, 140},
-    };
-    constexpr int n = int(sizeof(k_palette) / sizeof(k_palette[0]));
-    return color(k_palette[((head % n) + n) % n], alpha);
+    return color(head_rgb(head), alpha);  // core's palette: the SVG export uses the same colours
 }
 
 void add_text_vertical(ImDrawList* draw_list, ImVec2 pos, ImU32 col, const char* text) {

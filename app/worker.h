@@ -33,6 +33,7 @@ const char* job_kind_name(JobKind kind);
 struct TraceOutput {
     std::shared_ptr<const AttentionTrace> trace;
     std::shared_ptr<const DisplayTrace> display;
+    std::shared_ptr<const std::vector<HeadStats>> stats;  // model B's runs only (second_model.h)
 };
 
 struct AnalysisOutput;  // analyst.h

@@ -31,6 +31,7 @@ constexpr Command k_commands[] = {
     {"info",     attnscope::cli::cmd_info,     false},
     {"bench",    attnscope::cli::cmd_bench,    false},
     {"rank",     attnscope::cli::cmd_rank,     true},
+    {"pull",     attnscope::cli::cmd_pull,     false},
 };
 // clang-format on
 
@@ -59,8 +60,8 @@ int attnscope_cli_main(int argc, char** argv) {
     const Command* command = argc > 1 ? find_command(argv[1]) : nullptr;
     if (!command) {
         std::fprintf(stderr,
-                     "%s: unknown subcommand '%s' (expected tokenize, dump, predict, info, rank "
-                     "or bench)\n",
+                     "%s: unknown subcommand '%s' (expected tokenize, dump, predict, info, rank, "
+                     "bench or pull)\n",
                      program.c_str(), argc > 1 ? argv[1] : "");
         return 2;
     }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "attnscope/errors.h"
+#include "attnscope/hub.h"
 #include "json_out.h"
 
 namespace attnscope::cli {
@@ -66,7 +67,8 @@ std::optional<std::string> text_option(const Args& args, const std::string& text
 }
 
 fs::path model_dir_option(const Args& args) {
-    const fs::path dir = args.require("--model");
+    // A folder, or a model id ("gpt2", "org/name") found in the Hugging Face cache.
+    const fs::path dir = resolve_model_location(args.require("--model"));
     std::error_code ec;
     if (!fs::exists(dir, ec)) throw LoadError("model folder not found: " + dir.string());
     if (!fs::is_directory(dir, ec))

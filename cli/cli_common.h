@@ -23,6 +23,7 @@ int cmd_predict(const std::string& program, int argc, char** argv);
 int cmd_info(const std::string& program, int argc, char** argv);
 int cmd_bench(const std::string& program, int argc, char** argv);
 int cmd_rank(const std::string& program, int argc, char** argv);
+int cmd_pull(const std::string& program, int argc, char** argv);
 
 // Parses the command line; if --help was given prints the help to stdout and returns true.
 bool parse_or_help(Args& args, const std::string& program, int argc, char** argv);
@@ -39,7 +40,8 @@ std::optional<std::string> text_option(const Args& args, const std::string& text
 // Throws InputError naming `what` and the offset of the first bad byte unless `text` is UTF-8.
 void require_utf8(std::string_view text, const std::string& what);
 
-// The --model folder; throws LoadError if it does not exist or is not a folder.
+// The --model folder: a path, or a model id ("gpt2", "org/name") resolved through the Hugging
+// Face cache (hub.h). Throws LoadError if it does not exist or is not a folder.
 std::filesystem::path model_dir_option(const Args& args);
 
 // The tokenizer of a folder, which may hold only tokenizer files. config.json's model_type, when

@@ -1,15 +1,13 @@
 // JSON for the parts of an AttentionTrace that several subcommands print (dump, predict --json).
+// The writers live in core (attnscope/trace_export.h) so the app's export writes the same JSON.
 #pragma once
 
-#include "attnscope/trace.h"
+#include "attnscope/trace_export.h"
 #include "json_out.h"
 
 namespace attnscope::cli {
 
-// "next_token", "mask_fill" or "none".
-const char* prediction_kind_name(PredictionKind kind);
-
-// {"kind": ..., "positions": [...], "top": [[{"id", "token", "text", "prob", "logit"}, ...], ...]}
-void write_prediction(JsonWriter& out, const Prediction& prediction);
+using attnscope::prediction_kind_name;
+using attnscope::write_prediction;
 
 }  // namespace attnscope::cli

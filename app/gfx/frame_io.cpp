@@ -31,6 +31,10 @@ Image read_pixels(int width, int height) {
     img.rgba.resize(size_t(width) * height * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
+    // Targets with an alpha channel keep the blended alpha of translucent windows, which the
+    // window on screen never shows: make captures opaque, like the screen (else image viewers
+    // and papers show them faded).
+    for (size_t i = 3; i < img.rgba.size(); i += 4) img.rgba[i] = 255;
     // GL's origin is bottom-left: flip the rows.
     const size_t row = size_t(width) * 4;
     std::vector<uint8_t> tmp(row);
@@ -81,6 +85,19 @@ Image crop(const Image& image, int x0, int y0, int x1, int y1) {
 }
 
 Image render_region(ImDrawData* draw_data, ImVec2 min, ImVec2 max, float scale, ImVec4 c) {
+    const ImVec2 o = draw_data->DisplayPos;
+    if (scale == 1.0f) {
+        // On-screen size: the back buffer itself, so the file holds exactly the pixels the user
+        // sees. (Drawing again into an RGBA8 target rounds some blended edges of lines and
+        // rotated text differently on llvmpipe, by 1/255.)
+        const ImVec2 fbs = draw_data->FramebufferScale;
+        const Image screen =
+            read_back_buffer(int(std::lround(draw_data->DisplaySize.x * fbs.x)),
+                             int(std::lround(draw_data->DisplaySize.y * fbs.y)));
+        return crop(screen, int(std::floor((min.x - o.x) * fbs.x)),
+                    int(std::floor((min.y - o.y) * fbs.y)), int(std::ceil((max.x - o.x) * fbs.x)),
+                    int(std::ceil((max.y - o.y) * fbs.y)));
+    }
     const int width = int(std::lround(draw_data->DisplaySize.x * scale));
     const int height = int(std::lround(draw_data->DisplaySize.y * scale));
     RenderTarget target;
@@ -97,7 +114,6 @@ Image render_region(ImDrawData* draw_data, ImVec2 min, ImVec2 max, float scale, 
     glReadBuffer(GL_COLOR_ATTACHMENT0);
     Image full = read_pixels(width, height);
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
-    const ImVec2 o = draw_data->DisplayPos;
     return crop(full, int(std::floor((min.x - o.x) * scale)),
                 int(std::floor((min.y - o.y) * scale)), int(std::ceil((max.x - o.x) * scale)),
                 int(std::ceil((max.y - o.y) * scale)));

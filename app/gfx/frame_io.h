@@ -32,9 +32,10 @@ bool write_png(const std::string& path, const Image& image, std::string* error);
 // Crops [x0, x1) x [y0, y1) (clamped to the image).
 Image crop(const Image& image, int x0, int y0, int x1, int y1);
 
-// Renders `draw_data` (this frame's UI) again into an offscreen target `scale` times larger and
-// returns the part inside [min, max) (UI coordinates), i.e. a view at `scale` x its on-screen size.
-// Vector shapes are redrawn at the larger size; text is magnified from the font atlas.
+// The part inside [min, max) (UI coordinates) of this frame's UI at `scale` x its on-screen size.
+// Scale 1 reads the back buffer (call after rendering, before the swap): the on-screen pixels
+// exactly. Other scales render `draw_data` again into an offscreen target `scale` times larger:
+// vector shapes are redrawn at the larger size; text is magnified from the font atlas.
 Image render_region(ImDrawData* draw_data, ImVec2 min, ImVec2 max, float scale, ImVec4 clear_color);
 
 // Names of the GL errors raised since the last call ("" if none).

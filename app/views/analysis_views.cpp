@@ -3,14 +3,14 @@
 namespace attnscope::app {
 
 bool AnalysisViews::handles(ViewKind view) {
-    return view == ViewKind::Compare || view == ViewKind::Diff || view == ViewKind::Search ||
-           view == ViewKind::Rollout;
+    return view == ViewKind::Compare || view == ViewKind::Diff || view == ViewKind::Models ||
+           view == ViewKind::Search || view == ViewKind::Rollout;
 }
 
 void AnalysisViews::draw(ViewKind view, Session& session, gfx::HeatmapRenderer& renderer,
-                         std::vector<PixelProbe>* probes) {
+                         std::vector<PixelProbe>* probes, const std::vector<ModelEntry>& models) {
     AppState& st = session.state();
-    m_analyst.set_trace(st.trace);
+    m_analyst.set_source(st.trace, st.display);
     m_analyst.update();
     switch (view) {
         case ViewKind::Compare:
@@ -21,6 +21,12 @@ void AnalysisViews::draw(ViewKind view, Session& session, gfx::HeatmapRenderer& 
             if (m_diff.draw(st, renderer, st.compare, st.selection, probes))
                 session.text_b_edited(Clock::now());
             break;
+        case ViewKind::Models: {
+            const ModelsView::Action a = m_models.draw(st, m_analyst, models, renderer, probes);
+            if (a.close) session.close_model_b();
+            if (a.open) session.open_model_b(*a.open);
+            break;
+        }
         case ViewKind::Search:
             m_search.draw(st.display, st.options, m_analyst, renderer, st.compare, st.selection,
                           probes);
@@ -34,12 +40,15 @@ void AnalysisViews::draw(ViewKind view, Session& session, gfx::HeatmapRenderer& 
 }
 
 bool AnalysisViews::settled(ViewKind view, const AppState& st) const {
-    const bool analysed = m_analyst.trace() == st.trace && m_analyst.products() != nullptr;
+    const bool analysed = m_analyst.trace() == st.trace && m_analyst.display() == st.display &&
+                          m_analyst.products() != nullptr;
     switch (view) {
         case ViewKind::Compare:
             return analysed && m_compare.up_to_date();
         case ViewKind::Diff:
             return !st.compare.running_b && m_diff.up_to_date();
+        case ViewKind::Models:
+            return (analysed || !st.compare.model_b.model) && m_models.up_to_date();
         case ViewKind::Search:
             return analysed && m_search.up_to_date();
         case ViewKind::Rollout:
@@ -63,9 +72,8 @@ std::string check_compare_args(const AppArgs& args, const DisplayTrace& d, Compa
         return "--pin: " + e;
     if (args.to_token) {
         if (*args.to_token >= d.n_source_token)
-            return "--to " + std::to_string(*args.to_token) +
-                   " is out of range: the input has " + std::to_string(d.n_source_token) +
-                   " tokens";
+            return "--to " + std::to_string(*args.to_token) + " is out of range: the input has " +
+                   std::to_string(d.n_source_token) + " tokens";
         compare.search_key = *args.to_token;
     }
     return {};

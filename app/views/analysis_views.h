@@ -1,6 +1,6 @@
 // The compare-and-analyse views (issue 5) behind one door, so the App only forwards to them:
-// compare heads, two sentences, head search, rollout. Owns the Analyst whose statistics, rollout
-// and flow they share.
+// compare heads, two sentences, two models, head search, rollout. Owns the Analyst whose
+// statistics, rollout and flow they share.
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include "../session.h"
 #include "compare_view.h"
 #include "diff_view.h"
+#include "models_view.h"
 #include "rollout_view.h"
 #include "search_view.h"
 
@@ -25,8 +26,9 @@ class AnalysisViews {
     // True for the views drawn here.
     static bool handles(ViewKind view);
     // Draws `view` (one of handles()) for the session's trace, pointing the Analyst at it first.
+    // `models`: the model folders found (the Two models view picks model B from them).
     void draw(ViewKind view, Session& session, gfx::HeatmapRenderer& renderer,
-              std::vector<PixelProbe>* probes);
+              std::vector<PixelProbe>* probes, const std::vector<ModelEntry>& models);
     // The view shows everything for the current trace (scripted runs capture then).
     bool settled(ViewKind view, const AppState& state) const;
 
@@ -34,11 +36,13 @@ class AnalysisViews {
     Analyst m_analyst;
     CompareView m_compare;
     DiffView m_diff;
+    ModelsView m_models;
     SearchView m_search;
     RolloutView m_rollout;
 };
 
-// Copies --pin, --text-b, --rank into the state (ranges are checked by check_compare_args).
+// Copies --pin, --text-b, --rank into the state (ranges are checked by check_compare_args);
+// --model-b is opened by the App through the Session.
 void apply_compare_args(const AppArgs& args, CompareState& compare);
 // "" if --pin and --to fit the model and input of `display`, else the message; on success also
 // sets the search key from --to.

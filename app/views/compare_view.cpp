@@ -50,6 +50,10 @@ void CompareView::draw_toolbar(const DisplayTrace& d, CompareState& compare, Sel
         ImGui::SameLine();
         m_legend.draw(renderer, m_panels[0].colormap(), m_panels[0].range(),
                       ImGui::GetFontSize() * 6.0f);
+        // What the colours and the statistics are of: the shown (renormalised, merged) rows.
+        ImGui::TextDisabled("%s%s; statistics of the rows shown%s", d.words ? "words; " : "",
+                            lens_description(d).c_str(),
+                            d.hide_special ? ", special % over the full rows before hiding" : "");
     }
 }
 
@@ -102,7 +106,9 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
 
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const AnalysisOutput* products = analyst.products().get();
+    // Statistics only count once the Analyst has this view model's (same lens, words, hiding).
+    const AnalysisOutput* products =
+        analyst.display() == display ? analyst.products().get() : nullptr;
     const int active = sel.active_token();
     const int active_row = active >= 0 && active < d.n_source_token ? d.display_index[active] : -1;
     int hover_row = -1, hover_col = -1;
@@ -158,9 +164,9 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
     if (hover_row >= 0) {
         sel.hover_next = d.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query %d) \xe2\x86\x92 '%s' (key %d)", d.labels[size_t(hover_row)].c_str(),
-                    d.source_index[size_t(hover_row)], d.labels[size_t(hover_col)].c_str(),
-                    d.source_index[size_t(hover_col)]);
+        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
+                    d.labels[size_t(hover_row)].c_str(), unit_ref(d, hover_row).c_str(),
+                    d.labels[size_t(hover_col)].c_str(), unit_ref(d, hover_col).c_str());
         if (d.masked(hover_row, hover_col)) {
             ImGui::TextDisabled("masked: a causal model's query cannot see later tokens");
         } else {

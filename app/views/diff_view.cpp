@@ -96,7 +96,7 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         ImGui::PopStyleColor();
     }
     if (!m_layout.comparable || a.n_token == 0 || b.n_token == 0) return edited;
-    ImGui::TextDisabled("A and B:");
+    ImGui::TextDisabled("A and B (%s):", lens_description(a).c_str());
     ImGui::SameLine();
     m_legend.draw(renderer, m_a.colormap(), m_a.range(), ImGui::GetFontSize() * 5.0f);
     if (m_layout.difference) {
@@ -165,9 +165,9 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         const DisplayTrace& hd = hover_panel == 1 ? b : a;
         sel.hover_next = hd.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query %d) \xe2\x86\x92 '%s' (key %d)", hd.labels[size_t(hover_row)].c_str(),
-                    hd.source_index[size_t(hover_row)], hd.labels[size_t(hover_col)].c_str(),
-                    hd.source_index[size_t(hover_col)]);
+        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
+                    hd.labels[size_t(hover_row)].c_str(), unit_ref(hd, hover_row).c_str(),
+                    hd.labels[size_t(hover_col)].c_str(), unit_ref(hd, hover_col).c_str());
         if (hd.masked(hover_row, hover_col)) {
             ImGui::TextDisabled("masked");
         } else if (m_layout.difference) {

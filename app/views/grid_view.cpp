@@ -131,7 +131,8 @@ void GridView::draw(const DisplayTrace& d, gfx::HeadTextures& textures,
         ImGui::BeginTooltip();
         ImGui::Text("Layer %s, head %s", d.layer_labels[size_t(hover_l)].c_str(),
                     d.head_labels[size_t(hover_h)].c_str());
-        ImGui::TextDisabled("largest weight %.3f; click to open", d.max_of(hover_l, hover_h));
+        ImGui::TextDisabled("largest %s %.3f; click to open", lens_description(d).c_str(),
+                            d.max_of(hover_l, hover_h));
         ImGui::EndTooltip();
         if (clicked) {
             sel.layer = hover_l;

@@ -5,14 +5,15 @@
 #include <cmath>
 #include <string>
 
+#include "../view_svg.h"
 #include "../widgets.h"
 
 namespace attnscope::app {
 
 namespace {
 // Lines drawn at most: llvmpipe fills long blended lines slowly, and beyond a few hundred lines
-// the picture is a haze anyway. The strongest are kept.
-constexpr size_t k_max_lines = 600;
+// the picture is a haze anyway. The strongest are kept. (The SVG export draws the same lines.)
+constexpr size_t k_max_lines = k_head_view_max_lines;
 }  // namespace
 
 void HeadView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
@@ -111,7 +112,7 @@ void HeadView::draw(const std::shared_ptr<const DisplayTrace>& display, Selectio
     const Key key{display, sel.layer, focus_row, focus_col, m_enabled};
     if (!(key == m_key)) {
         m_links = strongest_links(d, sel.layer, m_enabled, focus_row, focus_col,
-                                  focused ? 0.005f : 0.02f, k_max_lines);
+                                  head_view_min_weight(focused), k_max_lines);
         m_key = key;
     }
 

@@ -14,6 +14,8 @@ namespace attnscope::app {
 class HeadView {
   public:
     void draw(const std::shared_ptr<const DisplayTrace>& display, Selection& selection);
+    // [H] the heads whose lines are drawn (empty before the first draw: all), for the SVG export.
+    const std::vector<uint8_t>& enabled_heads() const { return m_enabled; }
 
   private:
     // What the cached lines were chosen for.

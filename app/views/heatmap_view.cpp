@@ -97,7 +97,10 @@ void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     ImGui::SameLine();
     ImGui::TextUnformatted(hi);
     ImGui::SameLine();
-    ImGui::TextDisabled("  Ctrl + wheel: zoom, wheel / Shift + wheel: scroll");
+    // What the colours are: the lens, and whether a row or column is a word.
+    ImGui::TextDisabled("  %s%s", d.words ? "words; " : "", lens_description(d).c_str());
+    ImGui::SameLine();
+    widgets::help_marker("Ctrl + wheel: zoom, wheel / Shift + wheel: scroll");
 }
 
 // [SECTION] Canvas
@@ -224,13 +227,13 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         hover_token = hover_i;
         const size_t at = size_t(hover_i) * S + hover_j;
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query %d) \xe2\x86\x92 '%s' (key %d)", d.labels[size_t(hover_i)].c_str(),
-                    d.source_index[size_t(hover_i)], d.labels[size_t(hover_j)].c_str(),
-                    d.source_index[size_t(hover_j)]);
+        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
+                    d.labels[size_t(hover_i)].c_str(), unit_ref(d, hover_i).c_str(),
+                    d.labels[size_t(hover_j)].c_str(), unit_ref(d, hover_j).c_str());
         if (d.masked(hover_i, hover_j)) {
             ImGui::TextDisabled("masked: a causal model's query cannot see later tokens");
         } else if (sel.heatmap_mode == HeatmapMode::Head) {
-            ImGui::Text("weight %.4f", m_values[at]);
+            ImGui::Text("%s %.4f", lens_description(d).c_str(), m_values[at]);
         } else {
             ImGui::Text("%s %.4f",
                         sel.heatmap_mode == HeatmapMode::LayerMean ? "layer mean" : "head - mean",

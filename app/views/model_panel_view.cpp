@@ -18,7 +18,13 @@ bool ModelPanelView::draw(const AppState& state) {
         } else {
             ImGui::Text("%d layers x %d heads", m->n_layer, m->n_head);
         }
-        ImGui::Text("%s parameters, d_model %d", format_count(m->n_params).c_str(), m->d_model);
+        if (m->imported) {  // no weights: the attention was read from a file
+            widgets::muted_text("Attention read from a file: views that need the model's vectors "
+                                "or predictions are not available.");
+        } else {
+            ImGui::Text("%s parameters, d_model %d", format_count(m->n_params).c_str(),
+                        m->d_model);
+        }
         if (m->random_weights) widgets::muted_text("Random weights (benchmark shape).");
     } else {
         ImGui::TextDisabled("No model loaded");

@@ -3,12 +3,30 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 #include <algorithm>
+#include <cstdio>
 
 #include "../widgets.h"
+#include "attnscope/hub.h"
 
 namespace attnscope::app {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+ModelSource folder_source(const fs::path& dir) {
+    ModelSource source;
+    source.dir = dir;
+    return source;
+}
+
+std::string megabytes(uint64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB", double(bytes) / (1024.0 * 1024.0));
+    return buf;
+}
+
+}  // namespace
 
 void ModelPickerView::browse(const fs::path& dir) {
     m_browse_dir = dir;
@@ -25,9 +43,92 @@ void ModelPickerView::browse(const fs::path& dir) {
     if (fs::is_regular_file(dir / "config.json", ec)) m_browse_entry = inspect_entry(dir, "folder");
 }
 
+void ModelPickerView::draw_hub_section(const std::vector<ModelEntry>& entries,
+                                       const DownloadJob::Status& download, HubRequest* hub) {
+    ImGui::TextUnformatted("Download from the Hugging Face Hub");
+    ImGui::SameLine();
+    widgets::help_marker(
+        "Downloads config.json, the tokenizer files and the safetensors weights into the Hugging "
+        "Face cache, which transformers shares. Same as `attnscope pull ID`. An interrupted "
+        "download resumes where it stopped. HF_ENDPOINT sets the server, HF_TOKEN an access "
+        "token for gated or private models.");
+    const float avail = ImGui::GetContentRegionAvail().x;
+    ImGui::SetNextItemWidth(avail * 0.6f);
+    if (ImGui::BeginCombo("##known", "Known models: pick one, or type any id below",
+                          ImGuiComboFlags_HeightLarge)) {
+        for (const KnownHubModel& k : known_hub_models()) {
+            const bool cached = find_hub_entry(entries, k.id) != nullptr;
+            const std::string label = std::string(k.id) + "  (" + k.size +
+                                      (cached ? ", in the cache)" : ")") + "  " + k.description;
+            if (ImGui::Selectable(label.c_str(), m_hub_id == k.id)) {
+                m_hub_id = k.id;
+                m_hub_revision = "main";
+            }
+        }
+        ImGui::EndCombo();
+    }
+    // Model id [.........] revision [....] [Download]: the id box takes what the rest leaves.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float revision_w = ImGui::CalcTextSize("refs/pr/12345").x + style.FramePadding.x * 2;
+    const float button_w = ImGui::CalcTextSize("Download").x + style.FramePadding.x * 2;
+    const float id_w = avail - ImGui::CalcTextSize("Model id").x -
+                       ImGui::CalcTextSize("revision").x - revision_w - button_w -
+                       style.ItemSpacing.x * 4;
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Model id");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(std::max(100.0f, id_w));
+    bool enter = ImGui::InputText("##hub_id", &m_hub_id, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    ImGui::TextUnformatted("revision");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(revision_w);
+    enter |=
+        ImGui::InputText("##hub_revision", &m_hub_revision, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    const bool valid_id = is_hub_model_id(m_hub_id);
+    const bool valid_revision = is_valid_revision(m_hub_revision);
+    ImGui::BeginDisabled(download.active || !valid_id || !valid_revision);
+    if ((ImGui::Button("Download") || enter) && !download.active && valid_id && valid_revision) {
+        hub->download_id = m_hub_id;
+        hub->revision = m_hub_revision;
+    }
+    ImGui::EndDisabled();
+
+    if (download.active) {
+        const DownloadProgress& p = download.progress;
+        ImGui::TextUnformatted(download_status_line(download).c_str());
+        const float fraction = p.total ? float(double(p.done) / double(p.total)) : 0.0f;
+        const std::string overlay =
+            p.total ? megabytes(p.done) + " / " + megabytes(p.total) : std::string();
+        const float cancel_w =
+            ImGui::CalcTextSize("Cancel").x + ImGui::GetStyle().FramePadding.x * 4;
+        ImGui::ProgressBar(fraction, ImVec2(-cancel_w, 0), overlay.c_str());
+        ImGui::SameLine();
+        ImGui::BeginDisabled(download.cancelling);
+        if (ImGui::Button("Cancel##download")) hub->cancel = true;
+        ImGui::EndDisabled();
+    } else if (!m_hub_id.empty() && !valid_id) {
+        ImGui::TextColored(ImVec4(1, 0.7f, 0.4f, 1),
+                           "'%s' is not a model id: use name or org/name (e.g. gpt2)",
+                           m_hub_id.c_str());
+    } else if (!valid_revision) {
+        ImGui::TextColored(ImVec4(1, 0.7f, 0.4f, 1), "'%s' is not a revision name",
+                           m_hub_revision.c_str());
+    } else if (find_hub_entry(entries, m_hub_id)) {
+        widgets::muted_text(("'" + m_hub_id +
+                             "' is in the cache already (listed above); Download fetches what "
+                             "changed on the Hub, then opens it.")
+                                .c_str());
+    } else {
+        widgets::muted_text("When the download ends, the model opens.");
+    }
+}
+
 std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& entries,
-                                                 const std::vector<SearchRoot>& roots,
-                                                 bool* rescan) {
+                                                 const std::vector<SearchRoot>& roots, bool* rescan,
+                                                 const DownloadJob::Status& download,
+                                                 HubRequest* hub) {
     std::optional<ModelSource> chosen;
     if (m_open_request) {
         ImGui::OpenPopup("Open model");
@@ -46,7 +147,7 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
     ImGui::TextUnformatted("Models found");
     ImGui::SameLine();
     if (ImGui::SmallButton("Rescan")) *rescan = true;
-    const float list_h = ImGui::GetContentRegionAvail().y * 0.45f;
+    const float list_h = ImGui::GetContentRegionAvail().y * 0.38f;
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                   ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
     if (ImGui::BeginTable("##models", 5, flags, ImVec2(0, list_h))) {
@@ -64,7 +165,7 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
             ImGui::PushID(int(i));
             if (!e.usable) ImGui::BeginDisabled();
             if (ImGui::Selectable(e.name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
-                chosen = ModelSource{e.dir, ""};
+                chosen = folder_source(e.dir);
             if (!e.usable) ImGui::EndDisabled();
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
                 ImGui::SetTooltip("%s%s%s", e.dir.string().c_str(), e.usable ? "" : "\n",
@@ -84,21 +185,28 @@ std::optional<ModelSource> ModelPickerView::draw(const std::vector<ModelEntry>& 
             ImGui::TableNextColumn();
             ImGui::TextDisabled("%s", e.origin.c_str());
         }
+        if (entries.empty()) {  // inside the table, so the sections below keep their place
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextDisabled("None found yet: download one below.");
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip(
+                    "Searched $ATTNSCOPE_MODELS, ./models and the Hugging Face cache.");
+        }
         ImGui::EndTable();
     }
-    if (entries.empty())
-        widgets::muted_text(
-            "No model folders found. Searched: $ATTNSCOPE_MODELS, ./models, "
-            "~/.cache/huggingface/hub.");
 
     ImGui::Separator();
-    ImGui::TextUnformatted("Open a folder");
+    draw_hub_section(entries, download, hub);
+
+    ImGui::Separator();
+    ImGui::TextUnformatted("Open a folder, or a model id from the cache");
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Go  Open").x - 40);
     if (ImGui::InputText("##path", &m_path, ImGuiInputTextFlags_EnterReturnsTrue)) browse(m_path);
     ImGui::SameLine();
     if (ImGui::Button("Go")) browse(m_path);
     ImGui::SameLine();
-    if (ImGui::Button("Open")) chosen = ModelSource{m_path, ""};
+    if (ImGui::Button("Open")) chosen = folder_source(m_path);
     if (m_browse_entry) {
         const ModelEntry& e = *m_browse_entry;
         if (e.usable) {

@@ -33,6 +33,26 @@ bool OptionsView::draw(DisplayOptions& o) {
     widgets::help_marker(
         "Hide [CLS], [SEP], <s> and other added tokens. Each row is renormalised over the "
         "tokens still shown, so it sums to 1 again.");
+    changed |= ImGui::Checkbox("Words", &o.words);
+    ImGui::SameLine();
+    widgets::help_marker(
+        "Merge sub-word tokens into words in every attention view (Clark et al. 2019): a word's "
+        "row is the mean of its pieces' rows, a word's column the sum of its pieces' columns, so "
+        "rows still sum to 1. Special tokens are words of their own; with \"Hide special "
+        "tokens\" they are dropped (and rows renormalised) before merging. The Q/K/V view and "
+        "the softmax stepper stay per token.");
+    int lens = int(o.lens);
+    const char* const lenses[] = {"weights", "value-weighted"};  // in Lens order
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.5f);
+    changed |= ImGui::Combo("Lens", &lens, lenses, IM_ARRAYSIZE(lenses));
+    ImGui::SameLine();
+    widgets::help_marker(
+        "Attention weights: the softmax w_ij.\nValue-weighted (Kobayashi et al. 2020): "
+        "|| w_ij * v_j W_O ||, how far key j actually moves query i's output through the head, "
+        "so a key with a large weight but a tiny value vector (often [CLS], [SEP], <s>) fades. "
+        "Each row is rescaled to sum 1, so colours, head means and rollout read as for weights; "
+        "tooltips say which lens a value is under.");
+    o.lens = Lens(lens);
     changed |= ImGui::Checkbox("Number layers and heads from 1", &o.one_based);
     const float w = ImGui::GetContentRegionAvail().x * 0.5f;
     ImGui::SetNextItemWidth(w);

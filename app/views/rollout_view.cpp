@@ -11,44 +11,37 @@ namespace attnscope::app {
 
 namespace {
 
-// [T][T] of a [L][T][T] buffer.
-std::vector<float> layer_slice(const std::vector<float>& all, int layer, size_t tt) {
-    return std::vector<float>(all.begin() + std::ptrdiff_t(layer * tt),
-                              all.begin() + std::ptrdiff_t((layer + 1) * tt));
+// [U][U] of a [L][U][U] buffer.
+std::vector<float> layer_slice(const std::vector<float>& all, int layer, size_t uu) {
+    return std::vector<float>(all.begin() + std::ptrdiff_t(layer * uu),
+                              all.begin() + std::ptrdiff_t((layer + 1) * uu));
 }
 
 }  // namespace
 
-void RolloutView::update(const Key& key, const AttentionTrace& t, gfx::HeatmapRenderer& renderer) {
+void RolloutView::update(const Key& key, gfx::HeatmapRenderer& renderer) {
     m_key = key;
-    const int T = t.n_token;
-    const size_t tt = t.tt();
-    if (m_means_for != key.products) {
-        m_means = layer_means(t);  // once per trace (cheap next to the rollout)
-        m_means_for = key.products;
-        m_labels.resize(size_t(T));
-        for (int i = 0; i < T; ++i)
-            m_labels[size_t(i)] = token_label(t.tokens.texts[size_t(i)], t.tokens.tokens[size_t(i)]);
-        m_special = t.tokens.special;
-    }
+    const DisplayTrace& u = *key.products->all_units;
+    const int U = u.n_token;
+    const size_t uu = u.ss();
     // Rollout and flow entries are small and spread out: colour each panel over [0, its max].
-    std::vector<float> mean = layer_slice(m_means, key.layer, tt);
-    std::vector<float> masked(tt);
-    apply_mask(masked, mean, t.mask);
-    m_mean.set(renderer, std::move(masked), T, T, key.colormap,
-               weight_range(ValueScale::HeadMax, max_value(mean, t.mask)));
+    const std::span<const float> mean = u.layer_mean_of(key.layer);
+    std::vector<float> masked(uu);
+    apply_mask(masked, mean, u.mask);
+    m_mean.set(renderer, std::move(masked), U, U, key.colormap,
+               weight_range(ValueScale::HeadMax, max_value(mean, u.mask)));
     // A causal token draws only on earlier ones: the same cells are masked as in the heads.
-    const std::vector<float> roll = layer_slice(key.products->rollout, key.layer, tt);
-    masked.assign(tt, 0.0f);
-    apply_mask(masked, roll, t.mask);
-    m_rollout.set(renderer, std::move(masked), T, T, key.colormap,
-                  weight_range(ValueScale::HeadMax, max_value(roll, t.mask)));
+    const std::vector<float> roll = layer_slice(key.products->rollout, key.layer, uu);
+    masked.assign(uu, 0.0f);
+    apply_mask(masked, roll, u.mask);
+    m_rollout.set(renderer, std::move(masked), U, U, key.colormap,
+                  weight_range(ValueScale::HeadMax, max_value(roll, u.mask)));
     if (key.flow) {
         const std::vector<float>& f = key.flow->flow;
-        std::vector<float> fm(tt);
-        apply_mask(fm, f, t.mask);
-        m_flow.set(renderer, std::move(fm), T, T, key.colormap,
-                   weight_range(ValueScale::HeadMax, max_value(f, t.mask)));
+        std::vector<float> fm(uu);
+        apply_mask(fm, f, u.mask);
+        m_flow.set(renderer, std::move(fm), U, U, key.colormap,
+                   weight_range(ValueScale::HeadMax, max_value(f, u.mask)));
     }
 }
 
@@ -58,7 +51,7 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
     m_up_to_date = false;
     const AttentionTrace* t = analyst.trace().get();
     if (!t || t->n_token == 0) return;
-    const int L = t->n_layer, T = t->n_token;
+    const int L = t->n_layer;
     const float w = ImGui::GetFontSize() * 7.0f;
     int layer = sel.layer + (options.one_based ? 1 : 0);
     ImGui::SetNextItemWidth(w);
@@ -70,14 +63,21 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         "Layer mean: the layer's heads averaged. Rollout: the layer means with the residual "
         "connection (0.5 A + 0.5 I) multiplied through layers 0..l: how much each token after "
         "layer l draws on each input token. Flow: the maximum flow through the same graph, often "
-        "sharper. All tokens are shown (rollout needs them all); colours span 0 .. each panel's "
+        "sharper. All tokens are shown, hidden special tokens too (the residual path runs "
+        "through them); with words on, the token-level results are merged into words (rows: "
+        "mean over a word's pieces, columns: sum). The value-weighted lens uses the "
+        "value-weighted shares as each layer's attention. Colours span 0 .. each panel's "
         "largest value.");
     const std::shared_ptr<const AnalysisOutput> products = analyst.products();
     if (!products) {
         ImGui::TextDisabled("Computing rollout...");
         return;
     }
-    const bool auto_flow = T <= k_auto_flow_tokens;
+    const DisplayTrace& u = *products->all_units;
+    const int T = u.n_token;  // units: tokens or words
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s%s", u.words ? "words; " : "", lens_description(u).c_str());
+    const bool auto_flow = t->n_token <= k_auto_flow_tokens;
     if (auto_flow) analyst.request_flow(sel.layer);
     const std::shared_ptr<const AnalysisOutput> flow = analyst.flow(sel.layer);
     if (!flow && analyst.flow_running_layer() == sel.layer) {
@@ -89,15 +89,16 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         ImGui::SameLine();
         if (ImGui::Button("Compute flow")) analyst.request_flow(sel.layer);
     }
-    if (!analyst.error().empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", analyst.error().c_str());
+    if (!analyst.error().empty())
+        ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", analyst.error().c_str());
 
     const Key key{products, flow, sel.layer, options.colormap};
-    if (!(key == m_key)) update(key, *t, renderer);
+    if (!(key == m_key)) update(key, renderer);
     m_up_to_date = flow != nullptr || !auto_flow;
 
     const int n_panels = flow ? 3 : 2;
     const float max_label = ImGui::GetFontSize() * 7.0f;
-    const float label_w = labels_extent(m_labels, max_label);
+    const float label_w = labels_extent(u.labels, max_label);
     const float header_h = 2 * ImGui::GetTextLineHeightWithSpacing(), gap = 14.0f;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     float cell = std::min((avail.x - label_w - 3 * gap) / float(3 * T),
@@ -106,7 +107,8 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
     const ImVec2 o = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int active = sel.active_token();
-    const int active_row = active >= 0 && active < T ? active : -1;
+    const int active_row =
+        active >= 0 && active < u.n_source_token ? u.display_index[size_t(active)] : -1;
     MatrixPanel* panels[3] = {&m_mean, &m_rollout, &m_flow};
     const char* titles[3] = {"Layer mean", "Rollout", "Flow"};
     int hover_row = -1, hover_col = -1, hover_panel = -1;
@@ -119,14 +121,14 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         dl->AddText(ImVec2(x, o.y + ImGui::GetTextLineHeightWithSpacing()),
                     ImGui::GetColorU32(ImGuiCol_TextDisabled), range);
         if (p == 0)
-            draw_row_labels(dl, m_labels, m_special, x - 2, y, cell, max_label, m_hover_row,
+            draw_row_labels(dl, u.labels, u.special, x - 2, y, cell, max_label, m_hover_row,
                             active_row);
-        draw_col_labels(dl, m_labels, m_special, x, y - 2, cell, max_label, m_hover_col, -1);
+        draw_col_labels(dl, u.labels, u.special, x, y - 2, cell, max_label, m_hover_col, -1);
         ImGui::SetCursorScreenPos(ImVec2(x, y));
         ImGui::PushID(p);
-        const MatrixPanel::Hit hit = panels[p]->draw("##m", cell, active_row, m_hover_row,
-                                                     m_hover_col, probes,
-                                                     std::string("rollout view ") + titles[p]);
+        const MatrixPanel::Hit hit =
+            panels[p]->draw("##m", cell, active_row, m_hover_row, m_hover_col, probes,
+                            std::string("rollout view ") + titles[p]);
         ImGui::PopID();
         if (hit.row >= 0) {
             hover_row = hit.row;
@@ -135,11 +137,11 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         }
     }
     if (hover_panel >= 0) {
-        sel.hover_next = hover_row;
+        sel.hover_next = u.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (token %d, after layer %d) draws on '%s' (input token %d)",
-                    m_labels[size_t(hover_row)].c_str(), hover_row, sel.layer,
-                    m_labels[size_t(hover_col)].c_str(), hover_col);
+        ImGui::Text("'%s' (%s, after layer %d) draws on '%s' (input %s)",
+                    u.labels[size_t(hover_row)].c_str(), unit_ref(u, hover_row).c_str(), sel.layer,
+                    u.labels[size_t(hover_col)].c_str(), unit_ref(u, hover_col).c_str());
         for (int p = 0; p < n_panels; ++p) {
             const float v = panels[p]->value(hover_row, hover_col);
             if (is_masked_value(v)) {

@@ -1,9 +1,10 @@
 // Aggregation across heads and layers, on all tokens of the trace: the mean over the heads of a
 // layer, attention rollout (how much each token after layer l draws on each input token, through
 // the residual connections) and attention flow (a max-flow bound of the same), side by side for
-// the chosen layer. Rollout comes with the Analyst's statistics; flow is slow (~T⁴·L), so it runs
-// on the Analyst's flow worker with a cancel flag, cached per layer, and appears when ready
-// (started automatically for short inputs, by a button for long ones).
+// the chosen layer, under the chosen lens and, with words on, merged into words. Rollout comes with
+// the Analyst's statistics; flow is slow (~T⁴·L), so it runs on the Analyst's flow worker with a
+// cancel flag, cached per layer, and appears when ready (started automatically for short inputs, by
+// a button for long ones).
 #pragma once
 
 #include <memory>
@@ -33,14 +34,10 @@ class RolloutView {
         Colormap colormap = Colormap::Viridis;
         bool operator==(const Key&) const = default;
     };
-    void update(const Key& key, const AttentionTrace& trace, gfx::HeatmapRenderer& renderer);
+    void update(const Key& key, gfx::HeatmapRenderer& renderer);
 
     Key m_key;
     bool m_up_to_date = false;
-    std::vector<std::string> m_labels;  // [T]
-    std::vector<uint8_t> m_special;     // [T]
-    std::vector<float> m_means;         // [L][T][T] layer means (with the products)
-    std::shared_ptr<const AnalysisOutput> m_means_for;
     MatrixPanel m_mean, m_rollout, m_flow;
     ColorLegend m_legend;
     int m_hover_row = -1, m_hover_col = -1;

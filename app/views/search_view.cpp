@@ -44,7 +44,8 @@ void SearchView::draw_token_pickers(const DisplayTrace& d, CompareState& compare
         for (int s = 0; s < d.n_token; ++s) {
             const int t = d.source_index[size_t(s)];
             const std::string label = widgets::elide(d.labels[size_t(s)], 120.0f);
-            const float w = ImGui::CalcTextSize(label.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
+            const float w =
+                ImGui::CalcTextSize(label.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
             ImGui::SameLine();
             if (ImGui::GetCursorScreenPos().x + w > right) {
                 ImGui::NewLine();
@@ -52,7 +53,9 @@ void SearchView::draw_token_pickers(const DisplayTrace& d, CompareState& compare
                 ImGui::SameLine();
             }
             ImGui::PushID(row * 100000 + s);
-            const bool on = chosen == t;
+            // A word is chosen when any of its pieces is.
+            const bool on =
+                chosen >= 0 && chosen < d.n_source_token && d.display_index[size_t(chosen)] == s;
             if (on) ImGui::PushStyleColor(ImGuiCol_Button, widgets::accent(0.55f));
             if (ImGui::Button(label.c_str())) {
                 chosen = on ? -1 : t;
@@ -88,24 +91,35 @@ void SearchView::draw_rank_picker(CompareState& compare) {
     }
 }
 
-void SearchView::update_ranking(const Key& key, const AttentionTrace& trace,
+void SearchView::update_ranking(const Key& key, const DisplayTrace& d,
                                 gfx::HeatmapRenderer& renderer) {
     m_key = key;
     m_ranking.clear();
     m_message.clear();
-    const int L = trace.n_layer, H = trace.n_head, T = trace.n_token;
+    m_row = m_col = -1;
+    const int L = d.n_layer, H = d.n_head, T = d.n_source_token;
     if (key.rank == SearchRank::Weight) {
         if (key.query < 0 || key.key < 0 || key.query >= T || key.key >= T) {
-            m_message = "Click a query token (\"it\"), then a key token (\"animal\").";
+            m_message = d.words ? "Click a query word (\"it\"), then a key word (\"animal\")."
+                                : "Click a query token (\"it\"), then a key token (\"animal\").";
             return;
         }
-        if (!trace.mask[size_t(key.query) * T + key.key]) {
+        // Rank what the views show: the shown cell, so hidden tokens, words and the lens count.
+        m_row = d.display_index[size_t(key.query)];
+        m_col = d.display_index[size_t(key.key)];
+        if (m_row < 0 || m_col < 0) {
+            m_message =
+                "A chosen token is a hidden special token: turn \"Hide special tokens\" off or "
+                "pick another.";
+            return;
+        }
+        if (d.masked(m_row, m_col)) {
             m_message =
                 "The query cannot attend to this key: in a left-to-right model a token sees only "
                 "itself and earlier tokens. Pick an earlier key.";
             return;
         }
-        m_ranking = rank_heads_by_weight(trace, key.query, key.key);
+        m_ranking = rank_heads_by_cell(d.weights, L, H, d.n_token, m_row, m_col);
     } else {
         if (!key.products) {
             m_message = "Computing head statistics...";
@@ -129,35 +143,32 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
                       gfx::HeatmapRenderer& renderer, CompareState& compare, Selection& sel,
                       std::vector<PixelProbe>* probes) {
     const DisplayTrace& d = *display;
-    const AttentionTrace* trace = analyst.trace().get();
     m_up_to_date = false;
-    if (!trace) return;
     draw_rank_picker(compare);
     if (compare.rank == SearchRank::Weight) draw_token_pickers(d, compare, sel);
-    const Key key{analyst.trace(), analyst.products(), sel.token,        compare.search_key,
-                  compare.rank, compare.statistic,  options.colormap};
-    if (!(key == m_key)) update_ranking(key, *trace, renderer);
+    // Statistics only count once the Analyst has this view model's.
+    const std::shared_ptr<const AnalysisOutput> products =
+        analyst.display() == display ? analyst.products() : nullptr;
+    const Key key{display,      products,          sel.token,       compare.search_key,
+                  compare.rank, compare.statistic, options.colormap};
+    if (!(key == m_key)) update_ranking(key, d, renderer);
     m_up_to_date = compare.rank == SearchRank::Weight || key.products != nullptr;
     ImGui::Separator();
     if (!m_message.empty()) {
         widgets::muted_text(m_message.c_str());
         return;
     }
-    const int L = trace->n_layer, H = trace->n_head, T = trace->n_token;
+    const int L = d.n_layer, H = d.n_head;
     if (compare.rank == SearchRank::Weight) {
-        ImGui::Text("Weight from '%s' (token %d) to '%s' (token %d) in every head",
-                    token_label(trace->tokens.texts[size_t(key.query)],
-                                trace->tokens.tokens[size_t(key.query)]).c_str(),
-                    key.query,
-                    token_label(trace->tokens.texts[size_t(key.key)],
-                                trace->tokens.tokens[size_t(key.key)]).c_str(),
-                    key.key);
+        ImGui::Text("From '%s' (%s) to '%s' (%s): %s in every head",
+                    d.labels[size_t(m_row)].c_str(), unit_ref(d, m_row).c_str(),
+                    d.labels[size_t(m_col)].c_str(), unit_ref(d, m_col).c_str(),
+                    lens_description(d).c_str());
     } else {
         ImGui::Text("Heads by %s", statistic_title(compare.statistic));
     }
     ImGui::SameLine();
     m_legend.draw(renderer, m_map.colormap(), m_map.range(), ImGui::GetFontSize() * 6.0f);
-    (void)T;
 
     // Left: the layers x heads map; right: the top ten.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -174,9 +185,9 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
     for (int h = 0; h < H; ++h) {
         if (cell < ImGui::GetFontSize() * 1.4f && h % 2) continue;
         const std::string l = d.head_labels[size_t(h)];
-        dl->AddText(ImVec2(o.x + label_w + h * cell + (cell - ImGui::CalcTextSize(l.c_str()).x) / 2,
-                           o.y),
-                    dim, l.c_str());
+        dl->AddText(
+            ImVec2(o.x + label_w + h * cell + (cell - ImGui::CalcTextSize(l.c_str()).x) / 2, o.y),
+            dim, l.c_str());
     }
     for (int l = 0; l < L; ++l) {
         const std::string s = "L" + d.layer_labels[size_t(l)];
@@ -203,7 +214,6 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
     ImGui::SameLine(0, 24.0f);
     ImGui::BeginGroup();
     ImGui::TextUnformatted("Top 10");
-    const AnalysisOutput* products = analyst.products().get();
     if (ImGui::BeginTable("##top", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
                           ImVec2(list_w, 0))) {
         ImGui::TableSetupColumn("#");
@@ -218,8 +228,8 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
             ImGui::TableNextColumn();
             ImGui::Text("%zu", i + 1);
             ImGui::TableNextColumn();
-            const std::string name = "L" + d.layer_labels[size_t(r.layer)] + " H" +
-                                     d.head_labels[size_t(r.head)];
+            const std::string name =
+                "L" + d.layer_labels[size_t(r.layer)] + " H" + d.head_labels[size_t(r.head)];
             if (ImGui::Selectable(name.c_str(), r.layer == sel.layer && r.head == sel.head)) {
                 sel.layer = r.layer;
                 sel.head = r.head;
@@ -233,8 +243,8 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
             ImGui::Text("%.3f", r.weight);
             ImGui::TableNextColumn();
             const HeadRef ref{r.layer, r.head};
-            const bool pinned = std::find(compare.pins.begin(), compare.pins.end(), ref) !=
-                                compare.pins.end();
+            const bool pinned =
+                std::find(compare.pins.begin(), compare.pins.end(), ref) != compare.pins.end();
             ImGui::BeginDisabled(pinned || int(compare.pins.size()) >= k_max_pins);
             if (ImGui::SmallButton(pinned ? "pinned" : "pin")) compare.add_pin(ref);
             ImGui::EndDisabled();

@@ -1,9 +1,10 @@
-// Head search: every head ranked by the weight from a query token to a key token (click "it",
-// then "animal"), or by a pattern statistic (previous token, self, first-token sink, special
-// tokens, broad = entropy, long range = mean distance, largest weight). Shows the score of every
-// head as a layers x heads map and the ten best heads as a list; clicking a head selects it, a
-// list row can be pinned for the compare view. Rankings come from core (head_analysis.h) and
-// are recomputed only when the trace, the tokens or the ranking change.
+// Head search: every head ranked by the value shown from a query token (or word) to a key token
+// (click "it", then "animal"), or by a pattern statistic (previous token, self, first-token sink,
+// special tokens, broad = entropy, long range = mean distance, largest weight). Shows the score of
+// every head as a layers x heads map and the ten best heads as a list; clicking a head selects it,
+// a list row can be pinned for the compare view. Rankings come from core (head_analysis.h), on the
+// view model (hidden tokens, words, lens as every view shows them), and are recomputed only when
+// the view model, the tokens or the ranking change.
 #pragma once
 
 #include <memory>
@@ -24,7 +25,7 @@ class SearchView {
 
   private:
     struct Key {
-        std::shared_ptr<const AttentionTrace> trace;
+        std::shared_ptr<const DisplayTrace> display;
         std::shared_ptr<const AnalysisOutput> products;
         int query = -1, key = -1;
         SearchRank rank = SearchRank::Weight;
@@ -34,12 +35,14 @@ class SearchView {
     };
     void draw_token_pickers(const DisplayTrace& d, CompareState& compare, Selection& selection);
     void draw_rank_picker(CompareState& compare);
-    void update_ranking(const Key& key, const AttentionTrace& trace, gfx::HeatmapRenderer& renderer);
+    void update_ranking(const Key& key, const DisplayTrace& display,
+                        gfx::HeatmapRenderer& renderer);
 
     Key m_key;
     bool m_up_to_date = false;
     std::vector<RankedHead> m_ranking;  // every head, best first
     std::string m_message;              // why there is no ranking ("" = there is one)
+    int m_row = -1, m_col = -1;         // the shown cell ranked by weight (display units)
     MatrixPanel m_map;                  // [L][H] scores
     ColorLegend m_legend;
 };

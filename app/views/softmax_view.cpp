@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string>
 
@@ -54,6 +55,18 @@ StepperKeys read_stepper_keys() {
     k.first = pressed(ImGuiKey_Home);
     k.last = pressed(ImGuiKey_End);
     return k;
+}
+
+std::string token_level_note(const DisplayOptions& o, bool stepper) {
+    std::string note;
+    auto add = [&](const char* part) { note += note.empty() ? part : std::string("; ") + part; };
+    if (o.words) add("per token, not per word");
+    if (o.lens != Lens::Attention) add("attention weights, not the value-weighted lens");
+    if (stepper && o.hide_special)
+        add("the raw softmax row over every token (the other views hide special tokens and "
+            "renormalise)");
+    if (!note.empty()) note[0] = char(std::toupper(static_cast<unsigned char>(note[0])));
+    return note;
 }
 
 void SoftmaxView::draw(const TeachModel& m, Stepper& stepper, Selection& sel, Colormap colormap) {

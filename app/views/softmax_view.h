@@ -5,6 +5,7 @@
 // here, per frame, while a stage animates.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "../app_state.h"
@@ -14,6 +15,12 @@ namespace attnscope::app {
 
 // The stepper's keys pressed this frame (1.86 key map: Space, arrows, Home, End).
 StepperKeys read_stepper_keys();
+
+// One line for the token-level teaching views (Q/K/V, and the stepper when `stepper`) saying
+// where they differ from the other views under these options: they work on tokens even with
+// words on, on attention weights whatever the lens, and the stepper's row is the raw softmax over
+// every token even when special tokens are hidden (elsewhere renormalised). "" if nothing differs.
+std::string token_level_note(const DisplayOptions& options, bool stepper);
 
 class SoftmaxView {
   public:

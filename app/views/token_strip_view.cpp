@@ -76,7 +76,7 @@ void TokenStripView::draw(const std::shared_ptr<const DisplayTrace>& display,
             selection.hover_next = src;
             if (clicked) selection.click_token(src);
             ImGui::BeginTooltip();
-            ImGui::Text("token %d: '%s'", src, d.labels[s].c_str());
+            ImGui::Text("%s: '%s'", unit_ref(d, int(s)).c_str(), d.labels[s].c_str());
             if (!row.empty())
                 ImGui::Text("attention from '%s': %.3f", d.labels[size_t(active_row)].c_str(),
                             row[s]);
@@ -97,9 +97,12 @@ void TokenStripView::draw(const std::shared_ptr<const DisplayTrace>& display,
             }
         }
         dl->AddRectFilled(p0, p1, bg, 3.0f);
-        if (src == selection.token) {
+        // A chip stands for every token of its unit (a word's later pieces too).
+        const bool selected = selection.token >= 0 && selection.token < d.n_source_token &&
+                              d.display_index[size_t(selection.token)] == int(s);
+        if (selected) {
             dl->AddRect(p0, p1, widgets::accent(), 3.0f, 0, 2.5f);
-        } else if (src == active) {
+        } else if (int(s) == active_row) {
             dl->AddRect(p0, p1, widgets::accent(0.7f), 3.0f, 0, 1.5f);
         } else if (hovered) {
             dl->AddRect(p0, p1, ImGui::GetColorU32(ImGuiCol_Border), 3.0f);

@@ -48,14 +48,13 @@ bool WelcomeView::draw(const std::vector<SearchRoot>& roots, const std::vector<M
                       std::filesystem::current_path(ec).string().c_str());
     ImGui::BulletText("a folder named by the environment variable ATTNSCOPE_MODELS");
     ImGui::BulletText(
-        "the Hugging Face cache, ~/.cache/huggingface/hub (huggingface-cli download)");
+        "the Hugging Face cache, ~/.cache/huggingface/hub (attnscope pull, huggingface-cli)");
     ImGui::Dummy(ImVec2(0, 6));
-    ImGui::TextUnformatted("To download GPT-2 small (500 MB), for example:");
+    ImGui::TextUnformatted(
+        "To download GPT-2 small (550 MB) into the Hugging Face cache, for example:");
     ImGui::Indent();
-    ImGui::TextDisabled("huggingface-cli download openai-community/gpt2 --local-dir models/gpt2");
-    ImGui::TextDisabled(
-        "or: git lfs install && git clone https://huggingface.co/openai-community/gpt2 "
-        "models/gpt2");
+    ImGui::TextDisabled("attnscope pull gpt2");
+    ImGui::TextDisabled("or: Open a model folder... > Download from the Hugging Face Hub");
     ImGui::Unindent();
     ImGui::Dummy(ImVec2(0, 10));
     if (ImGui::Button("Open a model folder...")) open = true;

@@ -1,14 +1,18 @@
-// Display maths for the views: hidden tokens, renormalised rows, head means, ranges, labels, and
-// the CPU twin of shaders/colormaps.glsl.
+// Display maths for the views: lenses, hidden tokens, renormalised rows, words, head means, ranges,
+// labels, and the CPU twin of shaders/colormaps.glsl.
 //
-// L = layers, H = heads, T = tokens of the trace, S = shown tokens.
+// L = layers, H = heads, T = tokens of the trace, K = shown tokens, S = shown units (K tokens, or
+// the words they form).
 #include "attnscope/analysis.h"
 
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <optional>
 #include <tuple>
+
+#include "attnscope/head_analysis.h"
 
 namespace attnscope {
 
@@ -119,6 +123,27 @@ Rgb8 colormap_rgb(Colormap map, float t) {
             break;
     }
     return {to_unorm8(c[0]), to_unorm8(c[1]), to_unorm8(c[2])};
+}
+
+// [SECTION] Lenses
+
+const char* lens_name(Lens lens) {
+    switch (lens) {
+        case Lens::Attention:
+            return "attention";
+        case Lens::ValueWeighted:
+            return "value";
+    }
+    return "?";
+}
+
+bool parse_lens(std::string_view name, Lens* out) {
+    for (Lens l : {Lens::Attention, Lens::ValueWeighted})
+        if (name == lens_name(l)) {
+            *out = l;
+            return true;
+        }
+    return false;
 }
 
 // [SECTION] Building blocks
@@ -288,6 +313,9 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
     d.causal = trace.causal;
     d.hide_special = options.hide_special;
     d.one_based = options.one_based;
+    d.words = options.words;
+    d.lens = options.lens;
+    d.norm_source = norm_source(trace);
 
     // A trace without an explicit mask allows everything (encoder) or the lower triangle (causal).
     std::vector<uint8_t> full_mask = trace.mask;
@@ -298,38 +326,72 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
                 for (int j = i + 1; j < T; ++j) full_mask[size_t(i) * T + j] = 0;
     }
 
-    d.source_index = shown_tokens(trace.tokens, options.hide_special);
-    const int S = int(d.source_index.size());
-    d.n_token = S;
-    d.display_index.assign(size_t(T), -1);
-    for (int s = 0; s < S; ++s) d.display_index[d.source_index[s]] = s;
+    const std::vector<int32_t> keep = shown_tokens(trace.tokens, options.hide_special);
+    const int K = int(keep.size());
+    std::vector<uint8_t> token_mask(size_t(K) * K);
+    for (int r = 0; r < K; ++r)
+        for (int c = 0; c < K; ++c)
+            token_mask[size_t(r) * K + c] = full_mask[size_t(keep[r]) * T + keep[c]];
+    std::optional<WordGroups> words;
+    if (options.words) words = restrict_words(group_words(trace), keep);
 
-    d.labels.reserve(S);
-    d.special.reserve(S);
-    for (int32_t src : d.source_index) {
-        std::string_view text, vocab;
-        if (src < int(trace.tokens.texts.size())) text = trace.tokens.texts[src];
-        if (src < int(trace.tokens.tokens.size())) vocab = trace.tokens.tokens[src];
-        d.labels.push_back(token_label(text, vocab));
-        d.special.push_back(src < int(trace.tokens.special.size()) ? trace.tokens.special[src] : 0);
-        d.word_start.push_back(
-            !text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t'));
+    d.display_index.assign(size_t(T), -1);
+    if (words) {
+        const int S = words->n_word();
+        d.n_token = S;
+        for (int w = 0; w < S; ++w) {
+            const int32_t first = keep[size_t(words->begin[size_t(w)])];
+            d.source_index.push_back(first);
+            d.source_end.push_back(keep[size_t(words->end[size_t(w)] - 1)] + 1);
+            d.labels.push_back(words->labels[size_t(w)]);
+            // Special tokens are words of their own, so the first piece says it.
+            d.special.push_back(
+                first < int(trace.tokens.special.size()) ? trace.tokens.special[first] : 0);
+            d.word_start.push_back(1);
+        }
+        for (int k = 0; k < K; ++k) d.display_index[size_t(keep[k])] = words->word_of[size_t(k)];
+        d.mask = merge_words_mask(token_mask, *words);
+    } else {
+        d.n_token = K;
+        d.source_index = keep;
+        for (int k = 0; k < K; ++k) {
+            const int32_t src = keep[size_t(k)];
+            d.display_index[size_t(src)] = k;
+            d.source_end.push_back(src + 1);
+            std::string_view text, vocab;
+            if (src < int(trace.tokens.texts.size())) text = trace.tokens.texts[src];
+            if (src < int(trace.tokens.tokens.size())) vocab = trace.tokens.tokens[src];
+            d.labels.push_back(token_label(text, vocab));
+            d.special.push_back(src < int(trace.tokens.special.size()) ? trace.tokens.special[src]
+                                                                       : 0);
+            d.word_start.push_back(!text.empty() && (text.front() == ' ' || text.front() == '\n' ||
+                                                     text.front() == '\t'));
+        }
+        d.mask = std::move(token_mask);
     }
 
+    const int S = d.n_token;
     const size_t ss = size_t(S) * S;
-    d.mask.resize(ss);
-    for (int r = 0; r < S; ++r)
-        for (int c = 0; c < S; ++c)
-            d.mask[size_t(r) * S + c] =
-                full_mask[size_t(d.source_index[r]) * T + d.source_index[c]];
-
     d.weights.resize(size_t(L) * H * ss);
     d.head_max.resize(size_t(L) * H);
     d.layer_mean.resize(size_t(L) * ss);
+    std::vector<float> lensed(options.lens == Lens::Attention ? 0 : size_t(T) * T);
+    std::vector<float> shown(words ? size_t(K) * K : 0);
     for (int l = 0; l < L; ++l) {
         for (int h = 0; h < H; ++h) {
             std::span<float> out(d.weights.data() + (size_t(l) * H + h) * ss, ss);
-            select_renormalise(out, trace.weights_of(l, h), full_mask, T, d.source_index);
+            std::span<const float> source = trace.weights_of(l, h);
+            if (options.lens != Lens::Attention) {
+                lens_matrix(lensed, trace, l, h, options.lens);
+                source = lensed;
+            }
+            if (words) {
+                select_renormalise(shown, source, full_mask, T, keep);
+                const std::vector<float> merged = merge_words(shown, *words);
+                std::copy(merged.begin(), merged.end(), out.begin());
+            } else {
+                select_renormalise(out, source, full_mask, T, keep);
+            }
             d.head_max[size_t(l) * H + h] = max_value(out, d.mask);
         }
         head_mean(std::span<float>(d.layer_mean.data() + size_t(l) * ss, ss),
@@ -339,6 +401,24 @@ DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOption
     for (int l = 0; l < L; ++l) d.layer_labels.push_back(index_label(l, options.one_based));
     for (int h = 0; h < H; ++h) d.head_labels.push_back(index_label(h, options.one_based));
     return d;
+}
+
+std::string lens_description(const DisplayTrace& d) {
+    if (d.lens == Lens::Attention) return "attention weight";
+    if (d.norm_source == NormSource::ValueOnly)
+        return "value-weighted share \u2016w\u00b7v\u2016 (no W_O in this trace: value norms "
+               "only), rows rescaled to sum 1";
+    if (d.norm_source == NormSource::None)
+        return "attention weight (no value vectors in this trace for the value-weighted lens)";
+    return "value-weighted share \u2016w\u00b7v\u00b7W_O\u2016, rows rescaled to sum 1";
+}
+
+std::string unit_ref(const DisplayTrace& d, int unit) {
+    const int first = d.source_index[size_t(unit)], last = d.source_end[size_t(unit)] - 1;
+    if (!d.words) return "token " + std::to_string(first);
+    return "word " + std::to_string(unit) +
+           (first == last ? " (token " + std::to_string(first) + ")"
+                          : " (tokens " + std::to_string(first) + "-" + std::to_string(last) + ")");
 }
 
 }  // namespace attnscope

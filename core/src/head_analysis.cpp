@@ -1,5 +1,6 @@
-// Head statistics, head search, rollout, value-norm weighting and sentence differences
-// (head_analysis.h). Attention flow is in attention_flow.cpp, word merging in word_groups.cpp.
+// Head statistics, head search, rollout and the differences of two sentences or two models
+// (head_analysis.h). Attention flow is in attention_flow.cpp, word merging in word_groups.cpp,
+// the value-weighted lens in lens.cpp.
 // L = layers, H = heads, T = tokens, D = d_head.
 #include "attnscope/head_analysis.h"
 
@@ -92,6 +93,38 @@ std::vector<HeadStats> head_stats(const AttentionTrace& trace) {
     return out;
 }
 
+std::vector<HeadStats> display_head_stats(const DisplayTrace& d, const AttentionTrace& trace) {
+    const int L = d.n_layer, H = d.n_head, S = d.n_token, T = trace.n_token;
+    if (L != trace.n_layer || H != trace.n_head || d.n_source_token != T)
+        throw InputError("head statistics: the view model (" + std::to_string(L) + "x" +
+                         std::to_string(H) + " heads, " + std::to_string(d.n_source_token) +
+                         " tokens) was not made from this trace (" + std::to_string(trace.n_layer) +
+                         "x" + std::to_string(trace.n_head) + ", " + std::to_string(T) + ")");
+    std::vector<int32_t> shown_rows;  // the trace tokens whose rows the view shows
+    for (int t = 0; t < T; ++t)
+        if (d.display_index[size_t(t)] >= 0) shown_rows.push_back(t);
+    std::vector<float> full(d.hide_special ? trace.tt() : 0);
+    std::vector<HeadStats> out;
+    out.reserve(size_t(L) * H);
+    for (int l = 0; l < L; ++l)
+        for (int h = 0; h < H; ++h) {
+            HeadStats s = head_stats_of(d.weights_of(l, h), S, d.special);
+            if (d.hide_special) {
+                lens_matrix(full, trace, l, h, d.lens);
+                double mass = 0;
+                for (int32_t i : shown_rows)
+                    for (int j = 0; j < T; ++j)
+                        if (trace.tokens.special[size_t(j)]) mass += full[size_t(i) * T + j];
+                s.special_mass =
+                    shown_rows.empty() ? 0.0f : float(mass / double(shown_rows.size()));
+            }
+            s.layer = l;
+            s.head = h;
+            out.push_back(s);
+        }
+    return out;
+}
+
 // [SECTION] Head search ------------------------------------------------------------------------
 
 std::vector<RankedHead> rank_heads_by_weight(const AttentionTrace& trace, int query, int key,
@@ -111,6 +144,26 @@ std::vector<RankedHead> rank_heads_by_weight(const AttentionTrace& trace, int qu
     for (int l = 0; l < trace.n_layer; ++l)
         for (int h = 0; h < trace.n_head; ++h)
             heads.push_back({l, h, trace.weights_of(l, h)[cell]});
+    sort_and_cut(heads, top_k);
+    return heads;
+}
+
+std::vector<RankedHead> rank_heads_by_cell(std::span<const float> weights, int n_layer, int n_head,
+                                           int n_unit, int query, int key, int top_k) {
+    require_index(query, n_unit, "query");
+    require_index(key, n_unit, "key");
+    require_top_k(top_k);
+    const size_t ss = size_t(n_unit) * n_unit;
+    if (weights.size() != size_t(n_layer) * n_head * ss)
+        throw InputError("rank heads: expected " + std::to_string(n_layer) + "x" +
+                         std::to_string(n_head) + " matrices of " + std::to_string(n_unit) + "x" +
+                         std::to_string(n_unit) + " values, got " + std::to_string(weights.size()));
+    std::vector<RankedHead> heads;
+    heads.reserve(size_t(n_layer) * n_head);
+    for (int l = 0; l < n_layer; ++l)
+        for (int h = 0; h < n_head; ++h)
+            heads.push_back(
+                {l, h, weights[(size_t(l) * n_head + h) * ss + size_t(query) * n_unit + key]});
     sort_and_cut(heads, top_k);
     return heads;
 }
@@ -251,27 +304,7 @@ std::vector<float> attention_flow(const AttentionTrace& trace, int layer,
     return attention_flow_of(means, layer + 1, trace.n_token, cancel, progress);
 }
 
-// [SECTION] Value-norm weighting ---------------------------------------------------------------
-
-std::vector<float> value_norm_weighted(const AttentionTrace& trace, int layer, int head) {
-    require_index(layer, trace.n_layer, "layer");
-    require_index(head, trace.n_head, "head");
-    const size_t T = size_t(trace.n_token), D = size_t(trace.d_head);
-    const std::span<const float> v = trace.v_of(layer, head), w = trace.weights_of(layer, head);
-    std::vector<double> norm(T);
-    for (size_t j = 0; j < T; ++j) {
-        double sq = 0;
-        for (size_t d = 0; d < D; ++d) sq += double(v[j * D + d]) * v[j * D + d];
-        norm[j] = std::sqrt(sq);
-    }
-    std::vector<float> out(T * T);
-    // ‖w·v‖ = |w|·‖v‖, and softmax weights are never negative.
-    for (size_t i = 0; i < T; ++i)
-        for (size_t j = 0; j < T; ++j) out[i * T + j] = float(w[i * T + j] * norm[j]);
-    return out;
-}
-
-// [SECTION] Two sentences ------------------------------------------------------------------------
+// [SECTION] Two sentences, two models --------------------------------------------------------
 
 TraceAlignment align_traces(const AttentionTrace& a, const AttentionTrace& b) {
     TraceAlignment r;
@@ -292,6 +325,31 @@ TraceAlignment align_traces(const AttentionTrace& a, const AttentionTrace& b) {
     const size_t n = std::min(a.tokens.ids.size(), b.tokens.ids.size());
     for (size_t t = 0; t < n; ++t)
         if (a.tokens.ids[t] != b.tokens.ids[t]) r.differing_tokens.push_back(int32_t(t));
+    return r;
+}
+
+ModelPairLayout compare_models(const AttentionTrace& a, const AttentionTrace& b) {
+    ModelPairLayout r;
+    r.same_shape = a.n_layer == b.n_layer && a.n_head == b.n_head;
+    r.same_tokens = a.n_token == b.n_token && a.tokens.tokens == b.tokens.tokens;
+    auto shape = [](const AttentionTrace& t) {
+        return std::to_string(t.n_layer) + " layers x " + std::to_string(t.n_head) + " heads";
+    };
+    if (!r.same_shape) {
+        r.reason = "the models have different shapes (" + shape(a) + " and " + shape(b) +
+                   "), so each shows its own choice of head";
+    } else if (a.n_token != b.n_token) {
+        r.reason = "the models tokenise the text differently (" + std::to_string(a.n_token) +
+                   " and " + std::to_string(b.n_token) + " tokens), so their cells do not line up";
+    } else if (!r.same_tokens) {
+        size_t t = 0;
+        while (t < a.tokens.tokens.size() && t < b.tokens.tokens.size() &&
+               a.tokens.tokens[t] == b.tokens.tokens[t])
+            ++t;
+        r.reason = "the models tokenise the text differently (token " + std::to_string(t) +
+                   " is '" + (t < a.tokens.tokens.size() ? a.tokens.tokens[t] : "") + "' and '" +
+                   (t < b.tokens.tokens.size() ? b.tokens.tokens[t] : "") + "')";
+    }
     return r;
 }
 

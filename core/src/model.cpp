@@ -4,6 +4,7 @@
 
 #include "arch.h"
 #include "attnscope/errors.h"
+#include "attnscope/hub.h"
 
 namespace attnscope {
 
@@ -75,8 +76,8 @@ Model Model::load(const std::filesystem::path& model_dir, const ProgressFn& prog
     std::unique_ptr<WeightSource> weights = open_safetensors_weights(model_dir);
     report(0.2f);
     ProgressWeights counted(*weights, progress, 12 * config.n_layer + 8, 0.2f);
-    std::string name = model_dir.filename().string();
-    if (name.empty()) name = model_dir.parent_path().filename().string();
+    // "org/name" for a Hugging Face cache snapshot, whose own folder name is a commit hash.
+    std::string name = model_display_name(model_dir);
     Model model = from_weights(config, counted, std::move(tokenizer), name);
     model.m_dir = model_dir;
     report(1.0f);

@@ -13,6 +13,7 @@
 #include "attnscope/errors.h"
 #include "attnscope/model.h"
 #include "attnscope/safetensors.h"
+#include "pickle_advice.h"
 
 namespace attnscope {
 
@@ -330,14 +331,7 @@ std::unique_ptr<WeightSource> open_safetensors_weights(const fs::path& model_dir
         throw LoadError(
             dir + ": has only PyTorch pickle weights (" + pickles.front() +
             (pickles.size() > 1 ? " and " + std::to_string(pickles.size() - 1) + " more" : "") +
-            ") and no model.safetensors. attnscope refuses pickle checkpoints because unpickling "
-            "can run arbitrary code. Convert the folder to safetensors once, in an environment "
-            "you trust, with:\n  python3 -c \"from transformers import AutoModel; "
-            "AutoModel.from_pretrained('" +
-            dir + "').save_pretrained('" + dir +
-            "', safe_serialization=True)\"\n(for a model with an LM head use its *ForCausalLM / "
-            "*ForMaskedLM class instead of AutoModel), or download the safetensors version of the "
-            "model.");
+            ") and no model.safetensors. " + detail::pickle_refusal_advice(dir, dir));
     }
     std::vector<std::string> others;
     for (const auto& entry : fs::directory_iterator(model_dir, ec))

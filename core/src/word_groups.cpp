@@ -128,4 +128,37 @@ std::vector<float> merge_words(std::span<const float> attention, const WordGroup
     return out;
 }
 
+std::vector<uint8_t> merge_words_mask(std::span<const uint8_t> mask, const WordGroups& words) {
+    const size_t T = words.word_of.size(), W = size_t(words.n_word());
+    if (mask.size() != T * T)
+        throw InputError("word merge: the mask has " + std::to_string(mask.size()) +
+                         " values but the words cover " + std::to_string(T) + " tokens");
+    std::vector<uint8_t> out(W * W, 0);
+    for (size_t i = 0; i < T; ++i) {
+        const size_t a = size_t(words.word_of[i]);
+        for (size_t j = 0; j < T; ++j)
+            if (mask[i * T + j]) out[a * W + size_t(words.word_of[j])] = 1;
+    }
+    return out;
+}
+
+WordGroups restrict_words(const WordGroups& words, std::span<const int32_t> keep) {
+    WordGroups out;
+    out.word_of.resize(keep.size());
+    int32_t last_word = -1;  // the source word of the previous kept token
+    for (size_t k = 0; k < keep.size(); ++k) {
+        assert(size_t(keep[k]) < words.word_of.size() && (k == 0 || keep[k] > keep[k - 1]));
+        const int32_t w = words.word_of[size_t(keep[k])];
+        if (w != last_word) {
+            if (!out.begin.empty()) out.end.push_back(int32_t(k));
+            out.begin.push_back(int32_t(k));
+            out.labels.push_back(words.labels[size_t(w)]);
+            last_word = w;
+        }
+        out.word_of[k] = int32_t(out.begin.size() - 1);
+    }
+    if (!out.begin.empty()) out.end.push_back(int32_t(keep.size()));
+    return out;
+}
+
 }  // namespace attnscope

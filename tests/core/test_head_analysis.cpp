@@ -277,9 +277,24 @@ TEST_CASE("rollout rows sum to 1 on every fixture model trace") {
     }
 }
 
-TEST_CASE("value-norm weighted attention is w_ij times the norm of v_j") {
-    const AttentionTrace tr = run_model(cached_model(k_stories), k_animal);
+TEST_CASE("value-norm weighted attention is w_ij times ||v_j W_O||, or ||v_j|| without W_O") {
+    AttentionTrace tr = run_model(cached_model(k_stories), k_animal);
     const int T = tr.n_token, D = tr.d_head;
+    REQUIRE(has_output_norms(tr));
+    for (int h : {0, 3, 7}) {
+        const std::vector<float> out = value_norm_weighted(tr, 1, h);
+        const auto w = tr.weights_of(1, h);
+        const auto n = tr.value_out_norm_of(1, h);
+        std::vector<float> expected(size_t(T) * T);
+        for (int i = 0; i < T; ++i)
+            for (int j = 0; j < T; ++j)
+                expected[size_t(i) * T + j] = w[size_t(i) * T + j] * n[size_t(j)];
+        CHECK_CLOSE("value out norm", std::span<const float>(out), std::span<const float>(expected),
+                    1e-6);
+    }
+    // An imported trace without the W_O norms falls back to the value vectors' own lengths.
+    tr.value_out_norm.clear();
+    CHECK(norm_source(tr) == NormSource::ValueOnly);
     for (int h : {0, 3, 7}) {
         const std::vector<float> out = value_norm_weighted(tr, 1, h);
         const auto w = tr.weights_of(1, h);

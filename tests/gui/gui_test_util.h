@@ -90,6 +90,8 @@ class FakeBackend final : public app::Backend {
             m_shared->ran.push_back(request.text);
             m_shared->cv.wait(lock, [&] { return !m_shared->held.count(request.text); });
         }
+        if (model.name.find("norun") != std::string::npos)
+            throw Error("model " + model.name + " cannot run this input");
         if (request.text.find('\xff') != std::string::npos)
             throw InputError("the text is not valid UTF-8 (byte 0)");
         if (request.text.size() > 60 && !request.truncate) throw TooLongError(61, 60);

@@ -121,7 +121,8 @@ TEST_CASE("pair_layout: a minimal pair aligns, a longer sentence does not") {
 
 TEST_CASE("session: sentence B runs off the UI thread with its own generation") {
     auto shared = std::make_shared<test::FakeBackend::Shared>();
-    Session s(std::make_unique<test::FakeBackend>(shared), SessionConfig{std::chrono::milliseconds(1)});
+    Session s(std::make_unique<test::FakeBackend>(shared),
+              SessionConfig{std::chrono::milliseconds(1)});
     s.open_model({"m", ""});
     REQUIRE(test::pump(s, [&] { return s.state().display != nullptr && s.idle(); }));
     const auto trace_a = s.state().trace;
@@ -177,9 +178,11 @@ TEST_CASE("session: sentence B runs off the UI thread with its own generation") 
 
 TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
     Analyst analyst;
-    auto trace = std::make_shared<const AttentionTrace>(
-        test::make_word_trace("a b c d e f", 3, 2));
-    analyst.set_trace(trace);
+    auto trace = std::make_shared<const AttentionTrace>(test::make_word_trace("a b c d e f", 3, 2));
+    auto display = [](const std::shared_ptr<const AttentionTrace>& t, DisplayOptions o = {}) {
+        return std::make_shared<const DisplayTrace>(make_display_trace(*t, o));
+    };
+    analyst.set_source(trace, display(trace));
     auto wait = [&](const std::function<bool()>& done) {
         for (int i = 0; i < 5000 && !done(); ++i) {
             analyst.update();
@@ -203,11 +206,11 @@ TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
 
     // A new trace drops the old results and starts again.
     auto next = std::make_shared<const AttentionTrace>(test::make_word_trace("a b c", 3, 2));
-    analyst.set_trace(next);
+    analyst.set_source(next, display(next));
     CHECK(analyst.products() == nullptr);
     CHECK(analyst.flow(1) == nullptr);
     analyst.request_flow(2);
-    analyst.set_trace(trace);  // cancels that flow: its result never shows
+    analyst.set_source(trace, display(trace));  // cancels that flow: its result never shows
     REQUIRE(wait([&] { return analyst.products() != nullptr && analyst.idle(); }));
     analyst.update();
     CHECK(analyst.flow(2) == nullptr);
@@ -217,4 +220,49 @@ TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
     analyst.request_flow(7);
     REQUIRE(wait([&] { return !analyst.error().empty(); }));
     CHECK(analyst.error().find("layer") != std::string::npos);
+}
+
+TEST_CASE("analyst: statistics as shown, rollout and flow in words over every token") {
+    // "<s> a bc d": "c" continues "b" (no space before it), so 5 tokens make 4 words.
+    AttentionTrace t = test::make_word_trace("a b c d", 2, 2);
+    t.tokens.texts[3] = "c";
+    auto trace = std::make_shared<const AttentionTrace>(std::move(t));
+    DisplayOptions o;
+    o.words = true;
+    o.hide_special = true;
+    auto shown = std::make_shared<const DisplayTrace>(make_display_trace(*trace, o));
+    REQUIRE(shown->n_token == 3);  // a, bc, d: <s> hidden
+    Analyst analyst;
+    analyst.set_source(trace, shown);
+    auto wait = [&](const std::function<bool()>& done) {
+        for (int i = 0; i < 5000 && !done(); ++i) {
+            analyst.update();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return done();
+    };
+    REQUIRE(wait([&] { return analyst.products() != nullptr; }));
+    const AnalysisOutput& p = *analyst.products();
+    // Statistics describe the shown word matrices.
+    const std::vector<HeadStats> expected = display_head_stats(*shown, *trace);
+    REQUIRE(p.stats.size() == expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+        CHECK(p.stats[i].entropy == expected[i].entropy);
+        CHECK(p.stats[i].special_mass == expected[i].special_mass);
+    }
+    // Rollout runs over every token, <s> included, then merges into the 4 words.
+    REQUIRE(p.all_units != nullptr);
+    CHECK(p.all_units->n_token == 4);
+    CHECK(p.all_units->labels.front() == "<s>");
+    CHECK(p.rollout == lens_rollout(*trace, Lens::Attention, true));
+    CHECK(p.rollout.size() == size_t(2) * 4 * 4);
+    analyst.request_flow(1);
+    REQUIRE(wait([&] { return analyst.flow(1) != nullptr; }));
+    CHECK(analyst.flow(1)->flow == lens_flow(*trace, Lens::Attention, true, 1));
+
+    // Another view model of the same trace (the lens changed) is a new source.
+    o.lens = Lens::ValueWeighted;
+    analyst.set_source(trace, std::make_shared<const DisplayTrace>(make_display_trace(*trace, o)));
+    CHECK(analyst.products() == nullptr);
+    CHECK(analyst.flow(1) == nullptr);
 }

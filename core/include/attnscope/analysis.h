@@ -1,8 +1,8 @@
 // Display maths: what the views show, derived from an AttentionTrace once per change (never per
 // frame). Pure functions on plain data; no GUI.
 //
-// Dimension names: L = n_layer, H = n_head, T = tokens of the trace, S = tokens shown (T minus the
-// hidden special tokens).
+// Dimension names: L = n_layer, H = n_head, T = tokens of the trace, S = units shown: the tokens
+// (T minus the hidden special tokens), or the words they form when DisplayOptions::words is on.
 //
 // Thread-safety: every function is re-entrant; a DisplayTrace is immutable plain data once built
 // and may be read from any thread.
@@ -59,6 +59,24 @@ enum class ValueScale {
     HeadMax,  // 0..max of the shown matrix (faint heads become visible)
 };
 
+// What the attention views colour: the softmax weights, or how much each key actually moves the
+// query's output through the head (Kobayashi et al. 2020, "Attention is not only a weight").
+enum class Lens {
+    Attention,      // w_ij, the attention weights
+    ValueWeighted,  // ‖w_ij · f(x_j)‖, f(x_j) = v_j W_O^h, each row rescaled to sum 1 (see
+                    // lens_matrix in head_analysis.h)
+};
+const char* lens_name(Lens lens);  // "attention", "value" (the --lens values)
+
+// Where the value-weighted lens gets ‖f(x_j)‖ from (value_norms in head_analysis.h).
+enum class NormSource {
+    OutputProjection,  // trace.value_out_norm: ‖v_j W_O^h‖, Kobayashi et al.'s f(x_j)
+    ValueOnly,         // no W_O norms in the trace (e.g. imported): ‖v_j‖
+    None,              // no value vectors either: every key counts 1, so the lens shows weights
+};
+// Parses a name of lens_name(); returns false if unknown.
+bool parse_lens(std::string_view name, Lens* out);
+
 // Options every view honours. core computes what depends on them (hidden tokens, renormalised
 // rows, labels); the renderer reads colormap / scale, the app reads font_scale.
 struct DisplayOptions {
@@ -69,30 +87,49 @@ struct DisplayOptions {
     Colormap diverging = Colormap::RdBu;    // map for differences
     ValueScale scale = ValueScale::Unit;
     float font_scale = 1.0f;  // UI text size multiplier (app only)
+    bool words = false;       // merge sub-word tokens into words (Clark et al. 2019): rows are
+                              // averaged over a word's pieces, columns summed, so rows still sum 1
+    Lens lens = Lens::Attention;
 
     // True if switching from `other` to this needs a new DisplayTrace (vs only a redraw).
     bool needs_recompute(const DisplayOptions& other) const {
-        return hide_special != other.hide_special || one_based != other.one_based;
+        return hide_special != other.hide_special || one_based != other.one_based ||
+               words != other.words || lens != other.lens;
     }
 };
 
-// The view model: the trace's attention restricted to the shown tokens, with labels.
+// The view model: the trace's attention under the chosen lens, restricted to the shown tokens and
+// (when words are on) merged into words, with labels. Built in this order, per head:
+//   1. lens: the weights, or the value-weighted norms with rows rescaled to sum 1;
+//   2. hide special tokens: drop them, renormalise each token's row over the shown keys;
+//   3. words: merge the shown tokens into words (merge_words: mean over the pieces of the query
+//      word, sum over the pieces of the key word).
+// Special tokens are always words of their own (group_words), so hiding removes whole words and
+// a typed [MASK] stays a word. Hiding comes before merging so that each piece's row is the
+// distribution the token view shows, and a word's row is their mean.
+// A "unit" below is a shown token, or a shown word when `words`.
 struct DisplayTrace {
     int n_layer = 0, n_head = 0;
-    int n_token = 0;         // S, shown tokens
+    int n_token = 0;         // S, shown units (tokens, or words when `words`)
     int n_source_token = 0;  // T, tokens of the trace
     bool causal = false;
     bool hide_special = false;
     bool one_based = false;
+    bool words = false;                                     // units are words
+    Lens lens = Lens::Attention;                            // what `weights` holds
+    NormSource norm_source = NormSource::OutputProjection;  // what the value lens used
 
-    std::vector<int32_t> source_index;      // [S] index of each shown token in the trace
-    std::vector<int32_t> display_index;     // [T] index in the shown tokens, -1 if hidden
-    std::vector<std::string> labels;        // [S] token labels (whitespace made visible)
+    std::vector<int32_t> source_index;      // [S] trace index of each unit's (first) token
+    std::vector<int32_t> source_end;        // [S] one past the unit's last trace token
+    std::vector<int32_t> display_index;     // [T] the unit each trace token belongs to, -1 if
+                                            //     hidden
+    std::vector<std::string> labels;        // [S] token labels (whitespace made visible) or words
     std::vector<uint8_t> special;           // [S] 1 for special tokens (only when not hidden)
-    std::vector<uint8_t> word_start;        // [S] 1 if the token's text starts with whitespace
-    std::vector<uint8_t> mask;              // [S][S] 1 where query i may attend to key j
-    std::vector<float> weights;             // [L][H][S][S] rows renormalised over the shown keys;
-                                            //   masked cells hold 0
+    std::vector<uint8_t> word_start;        // [S] 1 if the unit starts a word (always for words)
+    std::vector<uint8_t> mask;              // [S][S] 1 where query i may attend to key j (words:
+                                            //   where some piece of i may attend to some of j)
+    std::vector<float> weights;             // [L][H][S][S] under the lens, rows renormalised over
+                                            //   the shown keys, merged into words; masked cells 0
     std::vector<float> layer_mean;          // [L][S][S] mean over heads of `weights`
     std::vector<float> head_max;            // [L][H] largest weight of each head's shown matrix
     std::vector<std::string> layer_labels;  // [L] "0".. or "1"..
@@ -107,11 +144,19 @@ struct DisplayTrace {
     }
     float max_of(int layer, int head) const { return head_max[size_t(layer) * n_head + head]; }
     bool masked(int query, int key) const { return mask[size_t(query) * n_token + key] == 0; }
+    // Number of trace tokens unit s covers (1 for tokens).
+    int pieces(int unit) const { return source_end[size_t(unit)] - source_index[size_t(unit)]; }
 };
 
 // Builds the view model. Cost O(L*H*T*T); call on change (new trace or needs_recompute), off the
 // UI thread for long inputs.
 DisplayTrace make_display_trace(const AttentionTrace& trace, const DisplayOptions& options);
+
+// What a DisplayTrace's values are, for legends and tooltips: "attention weight",
+// "value-weighted share ‖w·v·W_O‖, rows rescaled to sum 1", or a fallback saying what is missing.
+std::string lens_description(const DisplayTrace& display);
+// How a unit is named in tooltips: "token 7", or "word 3 (tokens 4-6)" / "word 3 (token 4)".
+std::string unit_ref(const DisplayTrace& display, int unit);
 
 // [SECTION] Building blocks (each tested on its own)
 

@@ -32,6 +32,20 @@ public:
     using Error::Error;
 };
 
+// A download from the Hugging Face Hub failed: no connection, no access (401/403), an unknown id,
+// revision or file (404), a transfer that broke off or does not match its checksum, a full disk.
+// The message names the model, the file or URL, and says what to do.
+class HubError : public Error {
+public:
+    using Error::Error;
+};
+
+// The user cancelled a download. Partial files stay in the cache and the next pull resumes them.
+class DownloadCancelled : public HubError {
+public:
+    using HubError::HubError;
+};
+
 // The input has more tokens than the model has positions. Carries the numbers so a UI can offer
 // to truncate.
 class TooLongError : public InputError {

@@ -1,6 +1,6 @@
 // Analysis of attention heads (issue 5): per-head statistics, head search, aggregation across
-// heads and layers (rollout, flow), value-norm weighting, word-level merging, and the difference
-// of two sentences. Pure functions on plain data; no GUI.
+// heads and layers (rollout, flow), the value-weighted lens, word-level merging, and the
+// difference of two sentences or two models. Pure functions on plain data; no GUI.
 //
 // Dimension names: L = n_layer, H = n_head, T = n_token, D = d_head, W = words.
 // Matrices are row-major float vectors, row i = query (attending token), column j = key.
@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "attnscope/analysis.h"
 #include "attnscope/trace.h"
 
 namespace attnscope {
@@ -43,6 +44,15 @@ HeadStats head_stats_of(std::span<const float> weights, int n_token,
 // Statistics of every head: [L][H] row-major (index layer·H + head). Cost O(L·H·T²).
 std::vector<HeadStats> head_stats(const AttentionTrace& trace);
 
+// Statistics of every head as `display` shows it ([L][H]): head_stats_of each shown matrix, so
+// with hidden special tokens they describe the renormalised rows, with words the word matrix
+// (distances in words), with the value lens the value-weighted shares. One exception:
+// special_mass. Hidden special tokens have no column in the shown matrix, so when
+// display.hide_special it is taken over the full rows instead: the mean over the shown query
+// tokens of the mass (under the same lens) on every special token of `trace`, the display's
+// source. Cost O(L·H·T²).
+std::vector<HeadStats> display_head_stats(const DisplayTrace& display, const AttentionTrace& trace);
+
 // [SECTION] Head search ------------------------------------------------------------------------
 
 // One head in a ranking. `weight` is w_ij for rank_heads_by_weight and the statistic's value for
@@ -58,6 +68,11 @@ struct RankedHead {
 // query (a causal model's token cannot attend to a later one, so every weight would be 0).
 std::vector<RankedHead> rank_heads_by_weight(const AttentionTrace& trace, int query, int key,
                                              int top_k = 0);
+
+// The same from the matrices a view shows: `weights` is [L][H][S][S] (DisplayTrace::weights),
+// ranked by cell (query, key). Throws InputError if an index is out of range or top_k < 0.
+std::vector<RankedHead> rank_heads_by_cell(std::span<const float> weights, int n_layer, int n_head,
+                                           int n_unit, int query, int key, int top_k = 0);
 
 // The statistics heads can be searched by. All rank descending (largest value first).
 enum class HeadStatistic {
@@ -122,12 +137,45 @@ std::vector<float> attention_flow(const AttentionTrace& trace, int layer = -1,
                                   const std::atomic<bool>* cancel = nullptr,
                                   std::atomic<float>* progress = nullptr);
 
-// Value-norm weighted attention: out[i][j] = ‖w_ij · v_j‖ = w_ij·‖v_j‖ for (layer, head), [T][T],
-// with v_j the value vector of the KV head the query head reads. This is the weight-free variant
-// of Kobayashi et al. 2020's ‖w_ij · v_j W_O^h‖: the trace does not carry the output projection
-// W_O, so its effect on the norms is omitted. Rows do not sum to 1. Throws InputError if layer or
-// head is out of range.
+// [SECTION] Lenses: value-weighted attention (Kobayashi et al. 2020) -----------------------------
+
+// ‖f(x_j)‖ for every key j of (layer, head), [T]: trace.value_out_norm (f(x_j) = v_j W_O^h, the
+// value through the head's slice of the output projection) when the trace has it, else ‖v_j‖
+// (imported traces), else 1 for every key (no value vectors at all); norm_source says which.
+// Throws InputError if layer or head is out of range.
+std::vector<float> value_norms(const AttentionTrace& trace, int layer, int head);
+NormSource norm_source(const AttentionTrace& trace);
+bool has_output_norms(const AttentionTrace& trace);  // norm_source is OutputProjection
+
+// out[i][j] = ‖w_ij · f(x_j)‖ = w_ij · norms[j] (weights are never negative), [T][T]. With
+// `renormalise`, each row is rescaled to sum 1 (a row that is all 0 stays 0): the share of the
+// query's head output that comes from key j, on the same 0..1 scale as attention weights.
+// Kobayashi et al. show the raw norms; the attention views show the shares, so heatmaps, head
+// means, rollout and hiding tokens work the same under both lenses.
+void value_weighted(std::span<float> out, std::span<const float> weights,
+                    std::span<const float> norms, int n_token, bool renormalise);
+
+// Raw ‖w_ij · f(x_j)‖ of (layer, head), [T][T] (value_weighted without renormalising). Rows do not
+// sum to 1. Throws InputError if layer or head is out of range.
 std::vector<float> value_norm_weighted(const AttentionTrace& trace, int layer, int head);
+
+// One head's [T][T] matrix under a lens: the weights, or value_weighted(..., renormalise = true).
+void lens_matrix(std::span<float> out, const AttentionTrace& trace, int layer, int head, Lens lens);
+// Mean over each layer's heads of lens_matrix: [L][T][T] (layer_means for Lens::Attention).
+std::vector<float> lens_layer_means(const AttentionTrace& trace, Lens lens);
+
+// Rollout and flow as the views show them: computed on every token of the trace (the residual
+// path runs through hidden tokens too) from lens_layer_means, then, when `words`, each [T][T]
+// result merged into the words of group_words(trace) (merge_words), so U = T or the word count.
+// Merging the token-level result, rather than rolling out merged matrices, keeps the model's own
+// token-level mixing. lens_rollout: [L][U][U], rows sum to 1 (attention_rollout for
+// Lens::Attention without words). lens_flow: [U][U] to the units after `layer` (-1 = last), empty
+// if cancelled; see attention_flow_of for cost, `cancel` and `progress`. Throws InputError if
+// layer is out of range.
+std::vector<float> lens_rollout(const AttentionTrace& trace, Lens lens, bool words);
+std::vector<float> lens_flow(const AttentionTrace& trace, Lens lens, bool words, int layer = -1,
+                             const std::atomic<bool>* cancel = nullptr,
+                             std::atomic<float>* progress = nullptr);
 
 // [SECTION] Word-level merging (Clark et al. 2019) -----------------------------------------------
 
@@ -160,7 +208,15 @@ WordGroups group_words(const AttentionTrace& trace);
 // match the groups.
 std::vector<float> merge_words(std::span<const float> attention, const WordGroups& words);
 
-// [SECTION] Two sentences ------------------------------------------------------------------------
+// The same for a [T][T] mask (1 = allowed): word a may attend to word b if some piece of a may
+// attend to some piece of b. Throws InputError if the sizes do not match.
+std::vector<uint8_t> merge_words_mask(std::span<const uint8_t> mask, const WordGroups& words);
+
+// The words of the tokens `keep` (ascending trace indices): word_of / begin / end index into
+// `keep`; words with no kept token are dropped (hidden special tokens are words of their own).
+WordGroups restrict_words(const WordGroups& words, std::span<const int32_t> keep);
+
+// [SECTION] Two sentences, two models --------------------------------------------------------
 
 // Whether two traces can be compared cell by cell.
 struct TraceAlignment {
@@ -170,6 +226,15 @@ struct TraceAlignment {
     std::vector<int32_t> differing_tokens;  // when aligned: indices whose token ids differ
 };
 TraceAlignment align_traces(const AttentionTrace& a, const AttentionTrace& b);
+
+// Whether two models' traces of the same text can be compared cell by cell.
+struct ModelPairLayout {
+    bool same_shape = false;   // equal n_layer and n_head
+    bool same_tokens = false;  // the same tokenisation (vocabulary strings, one to one)
+    std::string reason;        // why no difference can be shown; empty when both hold
+    bool difference() const { return same_shape && same_tokens; }
+};
+ModelPairLayout compare_models(const AttentionTrace& a, const AttentionTrace& b);
 
 // weights(a) − weights(b) of (layer, head), [T][T]; cells masked in a hold k_masked_value
 // (analysis.h), as the renderer expects for differences. Throws InputError with align_traces'

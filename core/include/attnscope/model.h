@@ -89,7 +89,7 @@ public:
     const ModelConfig& config() const { return m_config; }
     const Tokenizer& tokenizer() const;
     bool has_tokenizer() const { return m_tokenizer != nullptr; }
-    const std::string& name() const { return m_name; }  // folder name, e.g. "gpt2"
+    const std::string& name() const { return m_name; }  // folder name, or "org/name" (Hub cache)
     const std::filesystem::path& dir() const { return m_dir; }
     int64_t n_params() const { return m_n_params; }
     const ArchModel& arch_model() const { return *m_arch; }

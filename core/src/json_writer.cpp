@@ -1,4 +1,4 @@
-#include "json_out.h"
+#include "attnscope/json_writer.h"
 
 #include <cerrno>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include "attnscope/errors.h"
 
-namespace attnscope::cli {
+namespace attnscope {
 
 namespace {
 
@@ -252,4 +252,4 @@ void JsonWriter::newline() {
     maybe_flush();
 }
 
-}  // namespace attnscope::cli
+}  // namespace attnscope

@@ -1,0 +1,277 @@
+// .npy and .npz reading and writing (core/src/npy.cpp, core/src/npz.cpp): round trips, every dtype
+// the importer accepts, NumPy-made archives (tests/data/npz, made by make_fixtures.py), and damaged
+// files that must give clear errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "attnscope/npy.h"
+#include "test_util.h"
+
+using namespace attnscope;
+using attnscope::test::expect_load_error;
+
+namespace {
+
+std::filesystem::path data_file(const std::string& name) {
+    return std::filesystem::path(ATTNSCOPE_TEST_DATA) / "npz" / name;
+}
+
+// A .npy whose header is `dict` (padded as numpy pads it) followed by `data`.
+std::string handmade_npy(const std::string& dict, const std::string& data, int major = 1) {
+    std::string header = dict;
+    const size_t prefix = major == 1 ? 10 : 12;
+    header.append((64 - (prefix + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    std::string out = "\x93NUMPY";
+    out.push_back(char(major));
+    out.push_back('\0');
+    const uint32_t n = uint32_t(header.size());
+    out.push_back(char(n & 0xFF));
+    out.push_back(char((n >> 8) & 0xFF));
+    if (major != 1) {
+        out.push_back(char((n >> 16) & 0xFF));
+        out.push_back(char(n >> 24));
+    }
+    return out + header + data;
+}
+
+template <typename T>
+std::string bytes_of(std::initializer_list<T> values) {
+    std::string s(values.size() * sizeof(T), '\0');
+    std::memcpy(s.data(), std::data(values), s.size());
+    return s;
+}
+
+const NpyArray& entry(const std::vector<NpzEntry>& entries, const std::string& name) {
+    for (const NpzEntry& e : entries)
+        if (e.name == name) return e.array;
+    FAIL("no entry " << name);
+    return entries.front().array;
+}
+
+}  // namespace
+
+TEST_CASE("npy: float32, int32, bool and string arrays round-trip with numpy's header layout") {
+    const std::vector<float> f = {0.0f, -1.5f, 3.25f, 1e-30f, std::numeric_limits<float>::max(),
+                                  0.1f};
+    const std::string bytes = npy_serialize(npy_from_f32(f, {2, 3}));
+    // numpy pads the header so the data starts on a 64-byte boundary.
+    CHECK((bytes.size() - f.size() * 4) % 64 == 0);
+    CHECK(bytes.find("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }") !=
+          std::string::npos);
+    const NpyArray back = npy_parse(bytes, "f.npy");
+    CHECK(back.shape == std::vector<int64_t>{2, 3});
+    CHECK(npy_to_f32(back, "f") == f);
+
+    const std::vector<int32_t> ids = {50256, -1, 0, 7};
+    CHECK(npy_to_i64(npy_parse(npy_serialize(npy_from_i32(ids, {4})), "i"), "i") ==
+          std::vector<int64_t>{50256, -1, 0, 7});
+
+    const std::vector<uint8_t> mask = {1, 0, 5, 1};
+    const NpyArray b = npy_parse(npy_serialize(npy_from_u8(mask, {2, 2}, true)), "b");
+    CHECK(b.descr() == "|b1");
+    CHECK(npy_to_i64(b, "b") == std::vector<int64_t>{1, 0, 1, 1});
+
+    // UTF-32 strings: ASCII, accents, CJK, an emoji (outside the BMP), an empty string.
+    const std::vector<std::string> s = {"Ġit", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+                                        "\xf0\x9f\x98\x80!", ""};
+    const NpyArray u = npy_parse(npy_serialize(npy_from_strings(s, {5})), "u");
+    CHECK(u.descr() == "<U4");  // "café": the longest, in code points
+    CHECK(npy_to_strings(u, "u") == s);
+    CHECK(npy_to_strings(npy_parse(npy_serialize(npy_from_string("gpt2")), "s"), "s") ==
+          std::vector<std::string>{"gpt2"});
+    CHECK(npy_from_string("x").shape.empty());
+}
+
+TEST_CASE("npy: float16 and float64 convert to float32; Fortran order is transposed") {
+    // 1, -2, 65504 (largest half), 2^-24 (smallest subnormal), +inf, 0.333 (rounded in half)
+    const std::string half = bytes_of<uint16_t>({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x3555});
+    const NpyArray h = npy_parse(
+        handmade_npy("{'descr': '<f2', 'fortran_order': False, 'shape': (6,), }", half), "h");
+    const std::vector<float> hv = npy_to_f32(h, "h");
+    CHECK(hv[0] == 1.0f);
+    CHECK(hv[1] == -2.0f);
+    CHECK(hv[2] == 65504.0f);
+    CHECK(hv[3] == std::ldexp(1.0f, -24));
+    CHECK(std::isinf(hv[4]));
+    CHECK(hv[5] == doctest::Approx(0.33325195).epsilon(1e-7));
+
+    // np.asfortranarray([[1, 2, 3], [4, 5, 6]], dtype='<f8') stores 1 4 2 5 3 6.
+    const std::string d = bytes_of<double>({1, 4, 2, 5, 3, 6});
+    const NpyArray f = npy_parse(
+        handmade_npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", d), "f");
+    CHECK(npy_to_f32(f, "f") == std::vector<float>{1, 2, 3, 4, 5, 6});
+    // Three axes: element [i][j][k] sits at i + 2j + 6k.
+    std::vector<float> fortran(24), expect(24);
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 3; ++j)
+            for (int k = 0; k < 4; ++k) {
+                const float v = float(100 * i + 10 * j + k);
+                fortran[size_t(i + 2 * j + 6 * k)] = v;
+                expect[size_t((i * 3 + j) * 4 + k)] = v;
+            }
+    std::string raw(96, '\0');
+    std::memcpy(raw.data(), fortran.data(), 96);
+    const NpyArray f3 = npy_parse(
+        handmade_npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }", raw), "f3");
+    CHECK(npy_to_f32(f3, "f3") == expect);
+
+    // Version 2.0 headers (4-byte length) and double-quoted keys parse too.
+    const NpyArray v2 =
+        npy_parse(handmade_npy("{\"descr\": \"<i8\", \"fortran_order\": False, \"shape\": ()}",
+                               bytes_of<int64_t>({-42}), 2),
+                  "v2");
+    CHECK(v2.shape.empty());
+    CHECK(npy_to_i64(v2, "v2") == std::vector<int64_t>{-42});
+}
+
+TEST_CASE("npy: bad headers, dtypes and sizes are refused with the array named") {
+    const std::string four = bytes_of<float>({1, 2, 3, 4});
+    expect_load_error([&] { npy_parse("PK\x03\x04 not numpy", "x.npy"); }, {"x.npy", "magic"});
+    expect_load_error(
+        [&] {
+            npy_parse(
+                handmade_npy("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", four),
+                "be.npy");
+        },
+        {"be.npy", "'>f4'", "big-endian", "astype('<f4')"});
+    expect_load_error(
+        [&] {
+            npy_parse(handmade_npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "x"),
+                      "o.npy");
+        },
+        {"o.npy", "object array", "pickled"});
+    expect_load_error(
+        [&] {
+            npy_parse(
+                handmade_npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", four),
+                "c.npy");
+        },
+        {"c.npy", "'<c8'"});
+    expect_load_error(
+        [&] {
+            npy_parse(handmade_npy("{'descr': [('a', '<f4')], 'fortran_order': False, "
+                                   "'shape': (1,), }",
+                                   four),
+                      "s.npy");
+        },
+        {"s.npy", "structured dtype"});
+    expect_load_error(
+        [&] {
+            npy_parse(
+                handmade_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", four),
+                "t.npy");
+        },
+        {"t.npy", "truncated", "needs 20 bytes", "has 16"});
+    expect_load_error(
+        [&] { npy_parse(handmade_npy("{'descr': '<f4', 'shape': (4,), }", four), "k.npy"); },
+        {"k.npy", "lacks"});
+    expect_load_error(
+        [&] {
+            npy_parse(handmade_npy("{'descr': '<f4', 'fortran_order': False, "
+                                   "'shape': (4294967296, 4294967296, 4294967296), }",
+                                   four),
+                      "big.npy");
+        },
+        {"big.npy", "too large"});
+    // A header length that runs past the end of the file.
+    std::string cut =
+        handmade_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", four);
+    cut.resize(40);
+    expect_load_error([&] { npy_parse(cut, "cut.npy"); }, {"cut.npy", "truncated"});
+    // Strings where numbers are expected, and the reverse.
+    const NpyArray u = npy_from_strings({"a"}, {1});
+    expect_load_error([&] { npy_to_f32(u, "tok"); }, {"tok", "expected numbers"});
+    expect_load_error([&] { npy_to_strings(npy_from_f32(std::vector<float>{1.0f}, {1}), "w"); },
+                      {"w", "expected strings"});
+}
+
+TEST_CASE("npz: our archives round-trip, with correct CRCs and STORED entries") {
+    const std::vector<float> w = {0.25f, 0.75f, 1.0f, 0.0f};
+    const NpyArray tokens = npy_from_strings({"a", "b"}, {2});
+    const std::vector<NpzMember> members = {{"attention", npy_ref_f32(w, {1, 1, 2, 2})},
+                                            {"tokens", NpyRef::of(tokens)}};
+    const std::string zip = npz_serialize(members);
+    CHECK(zip.substr(0, 4) == std::string("PK\x03\x04", 4));
+    CHECK(zip.find("attention.npy") != std::string::npos);
+    const std::vector<NpzEntry> back = npz_parse(zip, "mem.npz");
+    REQUIRE(back.size() == 2);
+    CHECK(back[0].name == "attention");
+    CHECK(back[0].array.shape == std::vector<int64_t>{1, 1, 2, 2});
+    CHECK(npy_to_f32(back[0].array, "a") == w);
+    CHECK(npy_to_strings(back[1].array, "t") == std::vector<std::string>{"a", "b"});
+
+    // Files: written whole, read back the same.
+    const auto dir = attnscope::test::temp_dir("npz");
+    write_npz(dir / "a.npz", members);
+    CHECK(read_binary_file(dir / "a.npz") == zip);
+    CHECK(!std::filesystem::exists(dir / "a.npz.part"));
+    CHECK_THROWS_AS(write_npz(dir / "no-such-folder" / "a.npz", members), Error);
+
+    // Duplicate names are a caller error, refused.
+    const std::vector<NpzMember> twice = {members[0], members[0]};
+    CHECK_THROWS_AS(npz_serialize(twice), Error);
+}
+
+TEST_CASE("npz: numpy's savez and savez_compressed archives load (made by make_fixtures.py)") {
+    // np.savez: STORED entries whose local headers carry zip64 extra fields.
+    const std::vector<NpzEntry> plain = read_npz(data_file("hf_gpt2_batch1.npz"));
+    const NpyArray& a = entry(plain, "attention");
+    CHECK(a.descr() == "<f4");
+    CHECK(a.shape == std::vector<int64_t>{2, 1, 3, 6, 6});
+    CHECK(npy_to_strings(entry(plain, "tokens"), "tokens")[1] ==
+          "\xc4\xa0"
+          "animal");
+    CHECK(npy_to_i64(entry(plain, "input_ids"), "ids")[0] == 464);
+
+    // np.savez_compressed: DEFLATED entries (zlib inflate), float16.
+    const std::vector<NpzEntry> packed = read_npz(data_file("hf_bert_layers_f16_compressed.npz"));
+    const NpyArray& l0 = entry(packed, "attention_0");
+    CHECK(l0.descr() == "<f2");
+    CHECK(l0.shape == std::vector<int64_t>{1, 2, 7, 7});
+    const std::vector<float> v = npy_to_f32(l0, "attention_0");
+    float sum = 0;
+    for (int j = 0; j < 7; ++j) sum += v[size_t(j)];
+    CHECK(sum == doctest::Approx(1.0).epsilon(1e-3));
+}
+
+TEST_CASE("npz: damaged and foreign files give clear errors") {
+    const std::string good = read_binary_file(data_file("hf_gpt2_batch1.npz"));
+    expect_load_error([&] { npz_parse(good.substr(0, good.size() / 2), "half.npz"); },
+                      {"half.npz", "truncated"});
+    expect_load_error([&] { npz_parse("attention,0.5,0.5\n", "a.csv"); }, {"a.csv", "not an .npz"});
+    expect_load_error([&] { npz_parse(npy_serialize(npy_from_string("x")), "one.npy"); },
+                      {"one.npy", "single .npy"});
+    expect_load_error([&] { read_npz("/no/such/file.npz"); }, {"/no/such/file.npz", "cannot open"});
+
+    // A flipped byte inside a stored array: the CRC-32 catches it.
+    std::string flipped = good;
+    const size_t at = flipped.find("attention.npy") + 13 + 200;
+    flipped[at] = char(flipped[at] ^ 0x40);
+    expect_load_error([&] { npz_parse(flipped, "flip.npz"); },
+                      {"flip.npz", "attention.npy", "CRC-32"});
+
+    // A damaged deflate stream.
+    std::string packed = read_binary_file(data_file("hf_bert_layers_f16_compressed.npz"));
+    const size_t data_at = packed.find("attention_0.npy") + 15 + 20;
+    for (size_t i = 0; i < 8; ++i) packed[data_at + i] = char(0xFF);
+    const std::string message = expect_load_error([&] { npz_parse(packed, "z.npz"); }, {"z.npz"});
+    CHECK((message.find("corrupt") != std::string::npos ||
+           message.find("CRC-32") != std::string::npos));
+
+    // An end record that says zip64 (65535 entries): refused, not misread.
+    std::string zip64 =
+        npz_serialize(std::vector<NpzMember>{{"a", NpyRef::of(npy_from_string("x"))}});
+    zip64[zip64.size() - 22 + 10] = char(0xFF);
+    zip64[zip64.size() - 22 + 11] = char(0xFF);
+    expect_load_error([&] { npz_parse(zip64, "big.npz"); }, {"big.npz", "zip64"});
+
+    // An unsupported compression method (bzip2 = 12) in the central directory.
+    std::string bz = npz_serialize(std::vector<NpzMember>{{"a", NpyRef::of(npy_from_string("x"))}});
+    const size_t central = bz.find(std::string("PK\x01\x02", 4));
+    bz[central + 10] = 12;
+    expect_load_error([&] { npz_parse(bz, "bz.npz"); }, {"bz.npz", "method 12"});
+}

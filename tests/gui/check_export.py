@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Runs the app (the command after --) and checks the files it exported. Standard library only.
+
+    check_export.py png-equals-screen --screenshot S.png --export E.png -- APP ARGS...
+        The 1x PNG export of the view in front must equal, pixel for pixel, the same region of the
+        window's screenshot taken in the same frame (the app prints the region's origin).
+    check_export.py svg --svg F.svg --kind heatmap|grid|headview -- APP ARGS...
+        The SVG must parse as XML and hold one cell per heatmap entry: S*S for the heatmap,
+        L*H*S*S for the grid (S = tokens shown, from the app's report), lines for the head view.
+    check_export.py trace --file F.json|F.npz|F.csv -- APP ARGS...
+        The saved trace must parse and have the app's sizes.
+
+Exit 0 on success; 1 with a message on failure.
+"""
+
+import argparse
+import ast
+import csv
+import io
+import json
+import re
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run_app(command):
+    proc = subprocess.run(command, capture_output=True, timeout=120)
+    out = proc.stdout.decode("utf-8", errors="replace")
+    err = proc.stderr.decode("utf-8", errors="replace")
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    check(proc.returncode == 0, f"the app exited {proc.returncode}")
+    check("error panel" not in err, "the app showed an error panel")
+    return out
+
+
+def report(out):
+    """(tokens shown, layers, heads) from 'model M, T tokens (S shown), L x H heads'."""
+    m = re.search(r"(\d+) tokens \((\d+) shown\), (\d+) x (\d+) heads", out)
+    check(m is not None, "no model report in the app's output")
+    return int(m.group(2)), int(m.group(3)), int(m.group(4))
+
+
+# [SECTION] PNG decoding (8-bit RGB / RGBA, as stb_image_write writes it)
+
+def read_png(path):
+    data = open(path, "rb").read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", f"{path}: not a PNG")
+    pos, idat, width = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            check(depth == 8 and color in (2, 6) and interlace == 0,
+                  f"{path}: unsupported PNG (depth {depth}, colour type {color})")
+            channels = 4 if color == 6 else 3
+        elif kind == b"IDAT":
+            idat += body
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b = prev[x]
+            c = prev[x - channels] if x >= channels else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 0xFF
+            elif f == 2:
+                line[x] = (line[x] + b) & 0xFF
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 0xFF
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[x] = (line[x] + pred) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    return width, height, channels, rows
+
+
+def png_equals_screen(args, out):
+    m = re.search(r"exported \w+ view (\d+)x(\d+) at (-?\d+),(-?\d+)", out)
+    check(m is not None, "no export report in the app's output")
+    w, h, x0, y0 = map(int, m.groups())
+    sw, sh, sc, screen = read_png(args.screenshot)
+    ew, eh, ec, export = read_png(args.export)
+    check((ew, eh) == (w, h), f"export is {ew}x{eh}, the app said {w}x{h}")
+    check(sc == ec == 4, "expected RGBA PNGs")
+    check(0 <= x0 and x0 + w <= sw and 0 <= y0 and y0 + h <= sh,
+          f"region {w}x{h} at {x0},{y0} is outside the {sw}x{sh} screenshot")
+    for name, image in (("export", export), ("screenshot", screen)):
+        check(all(px == 255 for row in image for px in row[3::4]),
+              f"the {name} has transparent pixels (alpha < 255)")
+    differing, first = 0, None
+    for y in range(h):
+        a = screen[y0 + y][x0 * 4:(x0 + w) * 4]
+        b = export[y]
+        if a != b:
+            for x in range(w):
+                if a[x * 4:x * 4 + 4] != b[x * 4:x * 4 + 4]:
+                    differing += 1
+                    if first is None:
+                        first = (x, y, tuple(a[x * 4:x * 4 + 4]), tuple(b[x * 4:x * 4 + 4]))
+    if differing:
+        raise Failure(f"{differing} of {w * h} pixels differ; first at {first[:2]}: "
+                      f"screen {first[2]}, export {first[3]}")
+    distinct = {export[y][x * 4:x * 4 + 3] for y in range(0, h, 7) for x in range(0, w, 7)}
+    check(len(distinct) > 20, f"the export is nearly blank ({len(distinct)} colours)")
+    print(f"check_export: {w}x{h} pixels at {x0},{y0} equal in the export and the screenshot")
+
+
+def svg(args, out):
+    shown, n_layer, n_head = report(out)
+    root = ET.parse(args.svg).getroot()  # raises on malformed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    check(root.tag == ns + "svg", f"root element is {root.tag}")
+    rects = root.findall(f".//{ns}rect")
+    cells = [r for r in rects if r.get("class") == "cell"]
+    lines = root.findall(f".//{ns}line")
+    texts = root.findall(f".//{ns}text")
+    if args.kind == "heatmap":
+        check(len(cells) == len(rects) == shown * shown,
+              f"{len(rects)} rects, expected one per cell: {shown} x {shown}")
+        labels = [t.text for t in texts]
+        check(len(texts) >= 2 * shown, f"only {len(texts)} labels for {shown} tokens")
+        check(all(re.fullmatch(r"#[0-9a-f]{6}|url\(#masked\)", c.get("fill")) for c in cells),
+              "a cell without a colour")
+        print(f"check_export: heatmap SVG with {len(cells)} cells, labels {labels[1:4]}...")
+    elif args.kind == "grid":
+        want = n_layer * n_head * shown * shown
+        check(len(cells) == len(rects) == want, f"{len(rects)} rects, expected {want}")
+        print(f"check_export: grid SVG with {len(cells)} cells")
+    else:
+        check(len(rects) == 0 and len(lines) > 0, f"{len(lines)} lines, {len(rects)} rects")
+        for line in lines:
+            check(0 < float(line.get("stroke-opacity")) <= 1, "line opacity outside (0, 1]")
+        check(len(texts) >= 2 * shown, f"{len(texts)} labels for {shown} tokens")
+        print(f"check_export: head view SVG with {len(lines)} lines")
+
+
+def trace(args, out):
+    shown, n_layer, n_head = report(out)
+    path = args.file
+    if path.endswith(".json"):
+        doc = json.load(open(path, encoding="utf-8"))
+        check(doc["n_layer"] == n_layer and doc["n_head"] == n_head, "sizes")
+        T = doc["n_token"]
+        check(len(doc["attention"]) == n_layer and len(doc["attention"][0][0]) == T, "shape")
+        print(f"check_export: JSON trace {n_layer} x {n_head} x {T} x {T}")
+    elif path.endswith(".npz"):
+        with zipfile.ZipFile(path) as z:
+            check(z.testzip() is None, "bad CRC")
+            data = z.read("attention.npy")
+        (n,) = struct.unpack("<H", data[8:10])
+        header = ast.literal_eval(data[10:10 + n].decode("latin1"))
+        shape = tuple(header["shape"])
+        check(header["descr"] == "<f4" and shape[:2] == (n_layer, n_head), f"{header}")
+        print(f"check_export: npz attention {shape}")
+    else:
+        rows = list(csv.reader(io.StringIO(open(path, encoding="utf-8", newline="").read())))
+        T = len(rows) - 1
+        check(T > 0 and all(len(r) == T + 1 for r in rows), "ragged CSV")
+        for r in rows[1:]:
+            check(abs(sum(float(x) for x in r[1:]) - 1) < 1e-4, f"row {r[0]!r} does not sum to 1")
+        print(f"check_export: CSV of one head, {T} x {T}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["png-equals-screen", "svg", "trace"])
+    parser.add_argument("--screenshot")
+    parser.add_argument("--export")
+    parser.add_argument("--svg")
+    parser.add_argument("--kind", choices=["heatmap", "grid", "headview"])
+    parser.add_argument("--file")
+    argv = sys.argv[1:]
+    if "--" not in argv:
+        parser.error("give the app's command after --")
+    split = argv.index("--")
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1:]
+    try:
+        out = run_app(command)
+        {"png-equals-screen": png_equals_screen, "svg": svg, "trace": trace}[args.mode](args, out)
+    except (Failure, ET.ParseError, OSError, KeyError, ValueError) as e:
+        print(f"check_export: FAILED: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
