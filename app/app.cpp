@@ -143,7 +143,8 @@ void App::apply_startup_selection() {
         !check(m_args.head, d.n_head, "--head", "heads") ||
         !check(m_args.token, d.n_source_token, "--token", "tokens"))
         return;
-    if (const std::string e = check_compare_args(m_args, d, m_session.state().compare); !e.empty()) {
+    if (const std::string e = check_compare_args(m_args, d, m_session.state().compare);
+        !e.empty()) {
         fail(2, e);
         return;
     }
@@ -225,7 +226,7 @@ void App::frame() {
     if (hub.cancel) m_download.cancel();
     if (download.active) m_status = download_status_line(download);
     if (auto done = m_download.take_outcome()) {  // a finished download opens its model
-        m_status = done->result ? "downloaded " + done->model_id
+        m_status = done->result      ? "downloaded " + done->model_id
                    : done->cancelled ? "download of " + done->model_id + " cancelled"
                                      : "";
         if (done->result) {
@@ -265,12 +266,12 @@ void App::draw_menu_bar() {
     draw_export_menu();
     if (st.display) {
         const DisplayTrace& d = *st.display;
-        ImGui::TextDisabled("  %d %s shown of %d tokens%s  |  layer %s, head %s  |  run %.0f ms%s",
+        const std::string run = run_status(st.trace.get(), m_session.stats().last_run_seconds);
+        ImGui::TextDisabled("  %d %s shown of %d tokens%s  |  layer %s, head %s  |  %s%s",
                             d.n_token, d.words ? "words" : "tokens", d.n_source_token,
                             d.lens == Lens::Attention ? "" : "  |  value-weighted lens",
                             d.layer_labels[size_t(st.selection.layer)].c_str(),
-                            d.head_labels[size_t(st.selection.head)].c_str(),
-                            m_session.stats().last_run_seconds * 1000.0,
+                            d.head_labels[size_t(st.selection.head)].c_str(), run.c_str(),
                             st.running ? "  |  running..." : "");
     }
     if (!m_status.empty()) ImGui::TextDisabled("  %s", m_status.c_str());
@@ -462,6 +463,12 @@ void App::capture(int width, int height) {
                     layout.difference ? "difference A - B shown" : layout.message.c_str());
     } else if (!st.compare.model_b.error.empty()) {
         std::printf("attnscope: model B failed: %s\n", st.compare.model_b.error.c_str());
+    }
+    if (const CompareState& c = st.compare; c.display_b && c.trace_b && st.display && st.trace) {
+        const PairLayout layout = pair_layout(*st.trace, *st.display, *c.trace_b, *c.display_b);
+        std::printf("attnscope: sentence B, %d tokens (%d shown), %s\n",
+                    c.display_b->n_source_token, c.display_b->n_token,
+                    layout.difference ? "difference A - B shown" : layout.message.c_str());
     }
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);

@@ -48,7 +48,8 @@ const char* missing_for_imported(ViewKind view) {
     }
 }
 
-SvgRequest svg_request_of(const AppState& st, const std::vector<uint8_t>& heads) {
+SvgRequest svg_request_of(const AppState& st, const std::vector<uint8_t>& heads,
+                          const Analyst& analyst) {
     SvgRequest r;
     r.view = st.selection.view;
     r.display = st.display;
@@ -58,7 +59,22 @@ SvgRequest svg_request_of(const AppState& st, const std::vector<uint8_t>& heads)
     r.mode = st.selection.heatmap_mode;
     r.heads = heads;
     r.focus_token = st.selection.token;
+    r.trace = st.trace;
+    if (st.model) r.model_name = st.model->name;
+    r.compare = st.compare;
+    // The Analyst's results count only for the view model on screen, as in the views.
+    if (analyst.display() == st.display) {
+        r.products = analyst.products();
+        r.flow = analyst.flow(st.selection.layer);
+    }
     return r;
+}
+
+// The view in front has an SVG form for this trace.
+bool svg_available(const AppState& st) {
+    const bool imported = st.trace && st.trace->imported;
+    return view_has_svg(st.selection.view) &&
+           !(imported && missing_for_imported(st.selection.view));
 }
 
 std::string head_label(const AppState& st) {
@@ -88,7 +104,7 @@ void App::draw_export_menu() {
     const bool shown = st.display != nullptr;
     if (ImGui::MenuItem("View as PNG...", nullptr, false, shown))
         m_export_view.open(ExportKind::Png, file_base(st));
-    if (ImGui::MenuItem("View as SVG...", nullptr, false, shown && view_has_svg(st.selection.view)))
+    if (ImGui::MenuItem("View as SVG...", nullptr, false, shown && svg_available(st)))
         m_export_view.open(ExportKind::Svg, file_base(st));
     if (ImGui::MenuItem("Trace as JSON / NPZ / CSV...", nullptr, false, st.trace != nullptr))
         m_export_view.open(ExportKind::Trace, "attnscope-trace");
@@ -98,7 +114,7 @@ void App::draw_export_menu() {
 void App::draw_export_dialogs() {
     const AppState& st = m_session.state();
     ExportContext context;
-    context.svg_available = view_has_svg(st.selection.view);
+    context.svg_available = svg_available(st);
     context.view_title = view_title(st.selection.view);
     context.head_label = head_label(st);
     context.imported = st.trace && st.trace->imported;
@@ -123,7 +139,8 @@ void App::start_export(const ExportRequest& request) {
     const std::filesystem::path path = request.path;
     bool started = false;
     if (request.kind == ExportKind::Svg) {
-        const SvgRequest svg = svg_request_of(st, m_head_view.enabled_heads());
+        const SvgRequest svg =
+            svg_request_of(st, m_head_view.enabled_heads(), m_analysis.analyst());
         started = m_saver.start("could not export " + path.string(), [svg, path] {
             const size_t bytes = save_view_svg(svg, path);
             return "saved " + path.string() + " (" + size_text(bytes) + ")";
@@ -168,7 +185,8 @@ void App::capture_exports() {
     if (!m_notice.empty()) std::printf("attnscope: notice: %s\n", m_notice.c_str());
     try {
         if (!m_args.export_svg.empty()) {
-            const SvgRequest r = svg_request_of(st, m_head_view.enabled_heads());
+            const SvgRequest r =
+                svg_request_of(st, m_head_view.enabled_heads(), m_analysis.analyst());
             const size_t bytes = save_view_svg(r, m_args.export_svg);
             std::printf("attnscope: exported %s view as SVG (%zu bytes) to %s\n",
                         view_name(st.selection.view), bytes, m_args.export_svg.c_str());

@@ -1,6 +1,7 @@
 #include "app_state.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace attnscope::app {
 
@@ -94,6 +95,14 @@ void clamp_selection(Selection& s, int n_layer, int n_head, int n_token) {
     if (s.token >= n_token) s.token = n_token > 0 ? n_token - 1 : -1;
     if (s.hovered >= n_token) s.hovered = -1;
     if (s.hover_next >= n_token) s.hover_next = -1;
+}
+
+std::string run_status(const AttentionTrace* trace, double last_run_seconds) {
+    if (!trace) return {};
+    if (trace->imported) return "imported";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "run %.0f ms", last_run_seconds * 1000.0);
+    return buf;
 }
 
 }  // namespace attnscope::app

@@ -45,8 +45,8 @@ struct LoadedModel {
 
 // One forward pass the user asked for.
 struct RunRequest {
-    std::string text;
-    std::string pair;
+    std::string text{};
+    std::string pair{};
     bool use_pair = false;  // pass `pair` as the second segment
     int n_tokens = 0;       // > 0: repeat the text's tokens to exactly this many (benchmarks)
     bool truncate = false;  // cut inputs longer than the model's positions instead of failing

@@ -94,7 +94,7 @@ void Session::submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& req
                              std::make_shared<const AttentionTrace>(backend->run(*model, request));
                          auto display = std::make_shared<const DisplayTrace>(
                              make_display_trace(*trace, options));
-                         return JobOutput(TraceOutput{std::move(trace), std::move(display)});
+                         return JobOutput(TraceOutput{.trace = std::move(trace), .display = std::move(display)});
                      }});
 }
 
@@ -160,7 +160,7 @@ void Session::submit_display() {
     m_runner.submit({JobKind::Display, m_options_generation, [trace, options](std::atomic<float>&) {
                          auto display = std::make_shared<const DisplayTrace>(
                              make_display_trace(*trace, options));
-                         return JobOutput(TraceOutput{trace, std::move(display)});
+                         return JobOutput(TraceOutput{.trace = trace, .display = std::move(display)});
                      }});
 }
 

@@ -1,6 +1,8 @@
 // Which views have an SVG form, and the SVG of one, from plain data (no window, no GL): the
-// heatmap (in its current mode), the grid of heads, the head view (its enabled heads and focus).
-// Callers run it off the UI thread; the DisplayTrace is shared and immutable.
+// heatmap (in its current mode), the grid of heads, the head view (its enabled heads and focus),
+// compare heads, two sentences, two models, head search and rollout (the matrices of
+// view_panels.h, which those views draw too). Callers run it off the UI thread; everything the
+// request points to is shared and immutable.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analyst.h"
 #include "app_state.h"
 #include "attnscope/analysis.h"
 
@@ -20,14 +23,24 @@ struct SvgRequest {
     int layer = 0, head = 0;
     HeatmapMode mode = HeatmapMode::Head;  // heatmap
     std::vector<uint8_t> heads;            // head view: [H] 1 = shown (empty = all)
-    int focus_token = -1;                  // head view: the active token (trace index), -1 = none
+    int focus_token = -1;  // head view: the active token; head search: the query token (trace
+                           // index, -1 = none)
+
+    // Compare heads, two sentences, two models, head search, rollout:
+    std::shared_ptr<const AttentionTrace> trace;  // the trace `display` shows (sentence A)
+    std::string model_name;                       // model A's name
+    CompareState compare;  // pins, sentence B, model B, the search's key token and ranking
+    std::shared_ptr<const AnalysisOutput> products;  // the Analyst's for `display` (null = not
+                                                     //   computed yet)
+    std::shared_ptr<const AnalysisOutput> flow;      // rollout: the flow after `layer` (or null)
 };
 
-// True for the heatmap, grid and head view.
+// True for every attention view: all but the Q/K/V view and the softmax stepper.
 bool view_has_svg(ViewKind view);
 
-// The SVG of the request's view. Throws InputError for a view without an SVG form or a trace too
-// large for one (svg_export.h's k_svg_max_cells).
+// The SVG of the request's view. Throws InputError for a view without an SVG form, a view that
+// shows nothing yet (no pins, sentence B or model B not run, statistics still computing: the
+// message says which) or a trace too large for one (svg_export.h's k_svg_max_cells).
 std::string view_svg(const SvgRequest& request);
 
 // Writes view_svg(request) to `path`; returns its size in bytes. Throws Error if the file cannot

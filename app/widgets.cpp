@@ -72,4 +72,18 @@ ImU32 accent(float alpha) {
     return IM_COL32(255, 200, 60, int(alpha * 255.0f));
 }
 
+bool index_slider(const char* label, int* value, int count, bool one_based, float width) {
+    const int base = one_based ? 1 : 0;
+    int shown = *value + base;
+    ImGui::SetNextItemWidth(width);
+    if (!ImGui::SliderInt(label, &shown, base, std::max(1, count) - 1 + base)) return false;
+    *value = std::clamp(shown - base, 0, std::max(0, count - 1));
+    return true;
+}
+
+void cell_tooltip_header(const DisplayTrace& d, int row, int col) {
+    ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)", d.labels[size_t(row)].c_str(),
+                unit_ref(d, row).c_str(), d.labels[size_t(col)].c_str(), unit_ref(d, col).c_str());
+}
+
 }  // namespace attnscope::app::widgets

@@ -35,4 +35,11 @@ void muted_text(const char* text);
 // The accent colour for selections.
 ImU32 accent(float alpha = 1.0f);
 
+// A slider over the 0-based index `*value` in [0, count) that shows the labels' numbering (from 1
+// when `one_based`). Returns true when the user moved it.
+bool index_slider(const char* label, int* value, int count, bool one_based, float width);
+
+// The first line of a matrix cell's tooltip: "'it' (query, token 8) → 'animal' (key, token 1)".
+void cell_tooltip_header(const DisplayTrace& display, int row, int col);
+
 }  // namespace attnscope::app::widgets

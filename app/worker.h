@@ -31,9 +31,9 @@ const char* job_kind_name(JobKind kind);
 
 // A finished forward pass (or a recomputed view model for the same trace).
 struct TraceOutput {
-    std::shared_ptr<const AttentionTrace> trace;
-    std::shared_ptr<const DisplayTrace> display;
-    std::shared_ptr<const std::vector<HeadStats>> stats;  // model B's runs only (second_model.h)
+    std::shared_ptr<const AttentionTrace> trace{};
+    std::shared_ptr<const DisplayTrace> display{};
+    std::shared_ptr<const std::vector<HeadStats>> stats{};  // model B's runs only (second_model.h)
 };
 
 struct AnalysisOutput;  // analyst.h

@@ -31,6 +31,8 @@ class AnalysisViews {
               std::vector<PixelProbe>* probes, const std::vector<ModelEntry>& models);
     // The view shows everything for the current trace (scripted runs capture then).
     bool settled(ViewKind view, const AppState& state) const;
+    // The statistics, rollout and flow the views show (the SVG export takes them from here).
+    const Analyst& analyst() const { return m_analyst; }
 
   private:
     Analyst m_analyst;

@@ -3,38 +3,17 @@
 #include <imgui.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "../widgets.h"
 
 namespace attnscope::app {
 
-std::string head_stats_line(const HeadStats& s, int line) {
-    char buf[96];
-    if (line == 0) {
-        std::snprintf(buf, sizeof buf, "entropy %.2f  dist %.1f", s.entropy, s.mean_distance);
-    } else if (line == 1) {
-        std::snprintf(buf, sizeof buf, "max %.2f  special %.0f%%", s.max_weight,
-                      100 * s.special_mass);
-    } else {
-        std::snprintf(buf, sizeof buf, "prev %.0f%%  self %.0f%%", 100 * s.previous_mass,
-                      100 * s.self_mass);
-    }
-    return buf;
-}
-
 void CompareView::draw_toolbar(const DisplayTrace& d, CompareState& compare, Selection& sel,
                                gfx::HeatmapRenderer& renderer) {
     const float w = ImGui::GetFontSize() * 6.0f;
-    const int base = d.one_based ? 1 : 0;
-    int layer = sel.layer + base, head = sel.head + base;
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::SliderInt("Layer##pin", &layer, base, d.n_layer - 1 + base))
-        sel.layer = std::clamp(layer - base, 0, d.n_layer - 1);
+    widgets::index_slider("Layer##pin", &sel.layer, d.n_layer, d.one_based, w);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::SliderInt("Head##pin", &head, base, d.n_head - 1 + base))
-        sel.head = std::clamp(head - base, 0, d.n_head - 1);
+    widgets::index_slider("Head##pin", &sel.head, d.n_head, d.one_based, w);
     ImGui::SameLine();
     const bool full = int(compare.pins.size()) >= k_max_pins;
     ImGui::BeginDisabled(full);
@@ -51,9 +30,7 @@ void CompareView::draw_toolbar(const DisplayTrace& d, CompareState& compare, Sel
         m_legend.draw(renderer, m_panels[0].colormap(), m_panels[0].range(),
                       ImGui::GetFontSize() * 6.0f);
         // What the colours and the statistics are of: the shown (renormalised, merged) rows.
-        ImGui::TextDisabled("%s%s; statistics of the rows shown%s", d.words ? "words; " : "",
-                            lens_description(d).c_str(),
-                            d.hide_special ? ", special % over the full rows before hiding" : "");
+        ImGui::TextDisabled("%s", compare_caption(d).c_str());
     }
 }
 
@@ -78,13 +55,8 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
     const int S = d.n_token, n = int(compare.pins.size());
     const Key key{display, compare.pins, options.colormap, options.scale};
     if (!(key == m_key)) {
-        for (int p = 0; p < n; ++p) {
-            const HeadRef h = compare.pins[size_t(p)];
-            std::vector<float> values(d.ss());
-            apply_mask(values, d.weights_of(h.layer, h.head), d.mask);
-            m_panels[size_t(p)].set(renderer, std::move(values), S, S, options.colormap,
-                                    weight_range(options.scale, d.max_of(h.layer, h.head)));
-        }
+        std::vector<PanelData> panels = compare_panels(d, compare.pins, options);
+        for (int p = 0; p < n; ++p) m_panels[size_t(p)].set(renderer, std::move(panels[size_t(p)]));
         m_key = key;
     }
 
@@ -98,11 +70,13 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
     const float stats_w = ImGui::CalcTextSize("entropy 0.00  dist 00.0").x + 8.0f;
     const float gap = 14.0f;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    float cell = std::min((avail.x - label_w - cols * gap) / float(cols * S),
-                          (avail.y - label_w - rows * (header_h + stats_h + gap)) / float(rows * S));
+    float cell =
+        std::min((avail.x - label_w - cols * gap) / float(cols * S),
+                 (avail.y - label_w - rows * (header_h + stats_h + gap)) / float(rows * S));
     cell = std::clamp(cell >= 4.0f ? std::floor(cell) : cell, 1.0f, 40.0f);
     // Columns at least as wide as the numbers under them.
-    const float panel_w = std::max(S * cell, stats_w), panel_h = header_h + S * cell + stats_h + gap;
+    const float panel_w = std::max(S * cell, stats_w),
+                panel_h = header_h + S * cell + stats_h + gap;
 
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -120,15 +94,14 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
         ImGui::SetCursorScreenPos(ImVec2(x, y));
         ImGui::PushID(p);
         ImGui::AlignTextToFramePadding();
-        ImGui::Text("Layer %s head %s", d.layer_labels[size_t(h.layer)].c_str(),
-                    d.head_labels[size_t(h.head)].c_str());
+        ImGui::TextUnformatted(m_panels[size_t(p)].title().c_str());
         ImGui::SameLine();
         const bool unpin = ImGui::SmallButton("unpin");
         ImGui::SetCursorScreenPos(ImVec2(x, y + header_h));
-        const std::string what = "compare L" + std::to_string(h.layer) + " H" +
-                                 std::to_string(h.head);
-        const MatrixPanel::Hit hit = m_panels[size_t(p)].draw(
-            "##m", cell, active_row, m_hover_row, m_hover_col, probes, what);
+        const std::string what =
+            "compare L" + std::to_string(h.layer) + " H" + std::to_string(h.head);
+        const MatrixPanel::Hit hit = m_panels[size_t(p)].draw("##m", cell, active_row, m_hover_row,
+                                                              m_hover_col, probes, what);
         if (hit.row >= 0) {
             hover_row = hit.row;
             hover_col = hit.col;
@@ -164,9 +137,7 @@ void CompareView::draw(const std::shared_ptr<const DisplayTrace>& display,
     if (hover_row >= 0) {
         sel.hover_next = d.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
-                    d.labels[size_t(hover_row)].c_str(), unit_ref(d, hover_row).c_str(),
-                    d.labels[size_t(hover_col)].c_str(), unit_ref(d, hover_col).c_str());
+        widgets::cell_tooltip_header(d, hover_row, hover_col);
         if (d.masked(hover_row, hover_col)) {
             ImGui::TextDisabled("masked: a causal model's query cannot see later tokens");
         } else {

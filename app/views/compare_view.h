@@ -41,9 +41,4 @@ class CompareView {
     int m_hover_row = -1, m_hover_col = -1;  // the cell under the mouse last frame (any panel)
 };
 
-// Short summary lines of a head, narrow enough to sit under a small heatmap:
-// "entropy 1.23  dist 2.4", "max 0.91  special 35%", "prev 12%  self 8%".
-inline constexpr int k_stats_lines = 3;
-std::string head_stats_line(const HeadStats& s, int line);
-
 }  // namespace attnscope::app

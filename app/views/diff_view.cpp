@@ -14,7 +14,8 @@ bool DiffView::draw_toolbar(const AppState& st, CompareState& compare, Selection
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("Sentence B");
     ImGui::SameLine();
-    const float button_w = ImGui::CalcTextSize("Start from A").x + 2 * ImGui::GetStyle().FramePadding.x;
+    const float button_w =
+        ImGui::CalcTextSize("Start from A").x + 2 * ImGui::GetStyle().FramePadding.x;
     ImGui::SetNextItemWidth(-button_w - ImGui::CalcTextSize("running...").x - 24.0f);
     edited |= ImGui::InputTextWithHint("##text_b", "A second sentence, e.g. a minimal pair of A",
                                        &compare.text_b);
@@ -27,15 +28,9 @@ bool DiffView::draw_toolbar(const AppState& st, CompareState& compare, Selection
     ImGui::TextDisabled(compare.running_b ? "running..." : "          ");
     const DisplayTrace& d = *st.display;
     const float w = ImGui::GetFontSize() * 7.0f;
-    const int base = d.one_based ? 1 : 0;
-    int layer = sel.layer + base, head = sel.head + base;
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::SliderInt("Layer##diff", &layer, base, d.n_layer - 1 + base))
-        sel.layer = std::clamp(layer - base, 0, d.n_layer - 1);
+    widgets::index_slider("Layer##diff", &sel.layer, d.n_layer, d.one_based, w);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::SliderInt("Head##diff", &head, base, d.n_head - 1 + base))
-        sel.head = std::clamp(head - base, 0, d.n_head - 1);
+    widgets::index_slider("Head##diff", &sel.head, d.n_head, d.one_based, w);
     return edited;
 }
 
@@ -44,36 +39,21 @@ void DiffView::update(const Key& key, const AppState& st, gfx::HeatmapRenderer& 
     const DisplayTrace& a = *key.a;
     const DisplayTrace& b = *key.b;
     m_layout = pair_layout(*st.trace, a, *st.compare.trace_b, b);
-    m_differs = a.special;  // label styles: 1 = special (grey), 2 = differs from B (red)
-    m_differs.resize(size_t(a.n_token), 0);
-    for (int32_t t : m_layout.differing_tokens)
-        if (t < a.n_source_token && a.display_index[size_t(t)] >= 0)
-            m_differs[size_t(a.display_index[size_t(t)])] = 2;
+    m_differs = differing_units(a, m_layout);  // label styles: 1 special, 2 differs from B
     if (!m_layout.comparable) return;
-    std::vector<float> va(a.ss()), vb(b.ss());
-    apply_mask(va, a.weights_of(key.layer, key.head), a.mask);
-    apply_mask(vb, b.weights_of(key.layer, key.head), b.mask);
-    // One scale for both, so equal colours mean equal weights.
-    const float max = std::max(a.max_of(key.layer, key.head), b.max_of(key.layer, key.head));
-    m_a.set(renderer, std::move(va), a.n_token, a.n_token, key.colormap,
-            weight_range(key.scale, max));
-    m_b.set(renderer, std::move(vb), b.n_token, b.n_token, key.colormap,
-            weight_range(key.scale, max));
-    if (m_layout.difference) {
-        std::vector<float> diff(a.ss());
-        difference(diff, a.weights_of(key.layer, key.head), b.weights_of(key.layer, key.head),
-                   a.mask);
-        const float m = max_abs_value(diff, a.mask);
-        m_diff.set(renderer, std::move(diff), a.n_token, a.n_token, key.diverging,
-                   difference_range(m > 0 ? m : 1.0f));
-    }
+    const HeadRef head{key.layer, key.head};
+    std::vector<PanelData> panels = pair_panels(a, head, b, head, m_layout.difference, st.options);
+    m_a.set(renderer, std::move(panels[0]));
+    m_b.set(renderer, std::move(panels[1]));
+    if (m_layout.difference) m_diff.set(renderer, std::move(panels[2]));
 }
 
 bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareState& compare,
                     Selection& sel, std::vector<PixelProbe>* probes) {
     const bool edited = draw_toolbar(st, compare, sel);
     m_up_to_date = true;
-    if (!compare.error_b.empty()) ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", compare.error_b.c_str());
+    if (!compare.error_b.empty())
+        ImGui::TextColored(ImVec4(1, 0.6f, 0.4f, 1), "%s", compare.error_b.c_str());
     if (compare.text_b.empty()) {
         widgets::muted_text(
             "Type a second sentence to compare the same head on both, e.g. change one word of "
@@ -85,7 +65,7 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         m_up_to_date = false;
         return edited;
     }
-    const Key key{st.display,        compare.display_b,  sel.layer,        sel.head,
+    const Key key{st.display,          compare.display_b,    sel.layer,       sel.head,
                   st.options.colormap, st.options.diverging, st.options.scale};
     if (!(key == m_key)) update(key, st, renderer);
     const DisplayTrace& a = *key.a;
@@ -103,7 +83,8 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         ImGui::SameLine(0, 24.0f);
         ImGui::TextDisabled("A \xe2\x88\x92 B:");
         ImGui::SameLine();
-        m_diff_legend.draw(renderer, m_diff.colormap(), m_diff.range(), ImGui::GetFontSize() * 5.0f);
+        m_diff_legend.draw(renderer, m_diff.colormap(), m_diff.range(),
+                           ImGui::GetFontSize() * 5.0f);
         if (!m_layout.differing_tokens.empty()) {
             ImGui::SameLine(0, 24.0f);
             ImGui::TextDisabled("%d token(s) differ (red)", int(m_layout.differing_tokens.size()));
@@ -113,7 +94,8 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
     // Panels side by side: A, B and (when aligned) A − B, with the same cell size.
     const int n_panels = m_layout.difference ? 3 : 2;
     const float max_label = ImGui::GetFontSize() * 7.0f;
-    const float label_a = labels_extent(a.labels, max_label), label_b = labels_extent(b.labels, max_label);
+    const float label_a = labels_extent(a.labels, max_label),
+                label_b = labels_extent(b.labels, max_label);
     const float header_h = ImGui::GetTextLineHeightWithSpacing(), gap = 14.0f;
     const int S = std::max(a.n_token, b.n_token);
     const float label_h = std::max(label_a, label_b);
@@ -126,16 +108,17 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
     const ImVec2 o = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int active = sel.active_token();
-    const int row_a = active >= 0 && active < a.n_source_token ? a.display_index[size_t(active)] : -1;
-    const int row_b = active >= 0 && active < b.n_source_token ? b.display_index[size_t(active)] : -1;
+    const int row_a =
+        active >= 0 && active < a.n_source_token ? a.display_index[size_t(active)] : -1;
+    const int row_b =
+        active >= 0 && active < b.n_source_token ? b.display_index[size_t(active)] : -1;
 
     struct Panel {
         MatrixPanel* m;
         const DisplayTrace* d;
-        const char* title;
         int active_row;
     };
-    const Panel panels[3] = {{&m_a, &a, "A", row_a}, {&m_b, &b, "B", row_b}, {&m_diff, &a, "A \xe2\x88\x92 B", row_a}};
+    const Panel panels[3] = {{&m_a, &a, row_a}, {&m_b, &b, row_b}, {&m_diff, &a, row_a}};
     float x = o.x + label_a;
     int hover_row = -1, hover_col = -1, hover_panel = -1;
     for (int p = 0; p < n_panels; ++p) {
@@ -144,7 +127,7 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         x = std::floor(x);
         const float y = std::floor(o.y + label_h + header_h);
         const std::vector<uint8_t>& marks = m_layout.difference ? m_differs : pn.d->special;
-        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), pn.title);
+        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), pn.m->title().c_str());
         if (p == 0 || !m_layout.difference)
             draw_row_labels(dl, pn.d->labels, marks, x - 2, y, cell, max_label, m_hover_row,
                             pn.active_row);
@@ -152,7 +135,7 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         ImGui::SetCursorScreenPos(ImVec2(x, y));
         ImGui::PushID(p);
         const MatrixPanel::Hit hit = pn.m->draw("##m", cell, pn.active_row, m_hover_row,
-                                                m_hover_col, probes, std::string("diff ") + pn.title);
+                                                m_hover_col, probes, "diff " + pn.m->title());
         ImGui::PopID();
         if (hit.row >= 0) {
             hover_row = hit.row;
@@ -165,9 +148,7 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         const DisplayTrace& hd = hover_panel == 1 ? b : a;
         sel.hover_next = hd.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
-                    hd.labels[size_t(hover_row)].c_str(), unit_ref(hd, hover_row).c_str(),
-                    hd.labels[size_t(hover_col)].c_str(), unit_ref(hd, hover_col).c_str());
+        widgets::cell_tooltip_header(hd, hover_row, hover_col);
         if (hd.masked(hover_row, hover_col)) {
             ImGui::TextDisabled("masked");
         } else if (m_layout.difference) {
@@ -175,7 +156,8 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
             ImGui::Text("A %.4f   B %.4f   A \xe2\x88\x92 B %+.4f", va, vb, va - vb);
             if (m_differs[size_t(hover_row)] == 2 || m_differs[size_t(hover_col)] == 2)
                 ImGui::TextDisabled("B's tokens here: '%s' \xe2\x86\x92 '%s'",
-                                    b.labels[size_t(hover_row)].c_str(), b.labels[size_t(hover_col)].c_str());
+                                    b.labels[size_t(hover_row)].c_str(),
+                                    b.labels[size_t(hover_col)].c_str());
         } else {
             ImGui::Text("%s %.4f", hover_panel == 1 ? "B" : "A",
                         (hover_panel == 1 ? m_b : m_a).value(hover_row, hover_col));

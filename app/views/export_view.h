@@ -1,6 +1,7 @@
-// The export dialog: the view in front as PNG (1-4x its on-screen size) or SVG (vector: heatmap,
-// grid, head view), or the trace as JSON, NumPy .npz or CSV (the selected head). It only collects
-// the request; the App captures the PNG and runs the other exports off the UI thread.
+// The export dialog: the view in front as PNG (1-4x its on-screen size) or SVG (vector: every
+// attention view, not the Q/K/V view or the softmax stepper), or the trace as JSON, NumPy .npz or
+// CSV (the selected head). It only collects the request; the App captures the PNG and runs the
+// other exports off the UI thread.
 #pragma once
 
 #include <optional>
@@ -12,7 +13,7 @@ namespace attnscope::app {
 
 enum class ExportKind {
     Png,    // the view in front, pixels
-    Svg,    // the view in front, vector (heatmap, grid, head view only)
+    Svg,    // the view in front, vector (the views of view_has_svg)
     Trace,  // the trace's data
 };
 

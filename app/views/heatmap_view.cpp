@@ -9,20 +9,6 @@
 
 namespace attnscope::app {
 
-namespace {
-
-// A slider over 0-based `value` that shows the label numbering.
-bool index_slider(const char* label, int* value, int count, bool one_based, float width) {
-    const int base = one_based ? 1 : 0;
-    int shown = *value + base;
-    ImGui::SetNextItemWidth(width);
-    if (!ImGui::SliderInt(label, &shown, base, count - 1 + base)) return false;
-    *value = std::clamp(shown - base, 0, count - 1);
-    return true;
-}
-
-}  // namespace
-
 // [SECTION] Texture
 
 void HeatmapView::update_texture(const Key& key, gfx::HeatmapRenderer& renderer) {
@@ -61,9 +47,9 @@ void HeatmapView::update_texture(const Key& key, gfx::HeatmapRenderer& renderer)
 
 void HeatmapView::draw_toolbar(const DisplayTrace& d, Selection& sel) {
     const float w = ImGui::GetFontSize() * 7.0f;
-    index_slider("Layer", &sel.layer, d.n_layer, d.one_based, w);
+    widgets::index_slider("Layer", &sel.layer, d.n_layer, d.one_based, w);
     ImGui::SameLine();
-    index_slider("Head", &sel.head, d.n_head, d.one_based, w);
+    widgets::index_slider("Head", &sel.head, d.n_head, d.one_based, w);
     ImGui::SameLine();
     int mode = int(sel.heatmap_mode);
     ImGui::RadioButton("Head", &mode, int(HeatmapMode::Head));
@@ -227,9 +213,7 @@ void HeatmapView::draw_canvas(const DisplayTrace& d, Selection& sel,
         hover_token = hover_i;
         const size_t at = size_t(hover_i) * S + hover_j;
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
-                    d.labels[size_t(hover_i)].c_str(), unit_ref(d, hover_i).c_str(),
-                    d.labels[size_t(hover_j)].c_str(), unit_ref(d, hover_j).c_str());
+        widgets::cell_tooltip_header(d, hover_i, hover_j);
         if (d.masked(hover_i, hover_j)) {
             ImGui::TextDisabled("masked: a causal model's query cannot see later tokens");
         } else if (sel.heatmap_mode == HeatmapMode::Head) {

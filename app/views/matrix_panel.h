@@ -11,6 +11,7 @@
 
 #include "../app_state.h"
 #include "../gfx/heatmap_renderer.h"
+#include "../view_panels.h"
 
 namespace attnscope::app {
 
@@ -19,6 +20,11 @@ class MatrixPanel {
     // New contents: `values` is [rows][cols] with masked cells = k_masked_value.
     void set(gfx::HeatmapRenderer& renderer, std::vector<float> values, int rows, int cols,
              Colormap map, ValueRange range);
+    // New contents from a view model (view_panels.h), title included.
+    void set(gfx::HeatmapRenderer& renderer, PanelData panel) {
+        m_title = std::move(panel.title);
+        set(renderer, std::move(panel.values), panel.rows, panel.cols, panel.map, panel.range);
+    }
     bool valid() const { return m_rows > 0 && m_target.valid(); }
 
     struct Hit {
@@ -37,9 +43,11 @@ class MatrixPanel {
     int cols() const { return m_cols; }
     ValueRange range() const { return m_range; }
     Colormap colormap() const { return m_map; }
+    const std::string& title() const { return m_title; }  // PanelData::title ("" = none)
 
   private:
     gfx::RenderTarget m_target;
+    std::string m_title;
     std::vector<float> m_values;
     int m_rows = 0, m_cols = 0;
     Colormap m_map = Colormap::Viridis;

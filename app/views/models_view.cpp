@@ -7,21 +7,10 @@
 #include <string>
 
 #include "../widgets.h"
-#include "compare_view.h"
 
 namespace attnscope::app {
 
 namespace {
-
-// A slider over 0-based `value` that shows the label numbering.
-bool index_slider(const char* label, int* value, int count, bool one_based, float width) {
-    const int base = one_based ? 1 : 0;
-    int shown = *value + base;
-    ImGui::SetNextItemWidth(width);
-    if (!ImGui::SliderInt(label, &shown, base, std::max(1, count) - 1 + base)) return false;
-    *value = std::clamp(shown - base, 0, std::max(0, count - 1));
-    return true;
-}
 
 const ImVec4 k_warning(1, 0.8f, 0.4f, 1);
 const ImVec4 k_failure(1, 0.6f, 0.4f, 1);
@@ -93,9 +82,9 @@ void ModelsView::draw_head_pickers(AppState& st) {
     ImGui::AlignTextToFramePadding();
     ImGui::Text("A: %s", st.model ? st.model->name.c_str() : "?");
     ImGui::SameLine();
-    index_slider("Layer##a", &sel.layer, a.n_layer, a.one_based, w);
+    widgets::index_slider("Layer##a", &sel.layer, a.n_layer, a.one_based, w);
     ImGui::SameLine();
-    index_slider("Head##a", &sel.head, a.n_head, a.one_based, w);
+    widgets::index_slider("Head##a", &sel.head, a.n_head, a.one_based, w);
     ImGui::AlignTextToFramePadding();
     ImGui::Text("B: %s", b.model ? b.model->name.c_str() : "?");
     ImGui::SameLine();
@@ -109,9 +98,9 @@ void ModelsView::draw_head_pickers(AppState& st) {
     int layer = shown.layer, head = shown.head;
     ImGui::SameLine();
     ImGui::BeginDisabled(follows);
-    if (index_slider("Layer##b", &layer, db.n_layer, db.one_based, w)) b.layer = layer;
+    if (widgets::index_slider("Layer##b", &layer, db.n_layer, db.one_based, w)) b.layer = layer;
     ImGui::SameLine();
-    if (index_slider("Head##b", &head, db.n_head, db.one_based, w)) b.head = head;
+    if (widgets::index_slider("Head##b", &head, db.n_head, db.one_based, w)) b.head = head;
     ImGui::EndDisabled();
     if (b.linked && !follows) {
         ImGui::SameLine();
@@ -126,25 +115,13 @@ void ModelsView::update(const Key& key, const AppState& st, gfx::HeatmapRenderer
     const DisplayTrace& a = *key.a;
     const DisplayTrace& b = *key.b;
     m_layout = models_layout(*st.trace, a, *st.compare.model_b.trace, b);
-    const std::span<const float> wa = a.weights_of(key.head_a.layer, key.head_a.head);
-    const std::span<const float> wb = b.weights_of(key.head_b.layer, key.head_b.head);
-    std::vector<float> va(a.ss()), vb(b.ss());
-    apply_mask(va, wa, a.mask);
-    apply_mask(vb, wb, b.mask);
-    // One scale for both, so equal colours mean equal values.
-    const float max = std::max(a.max_of(key.head_a.layer, key.head_a.head),
-                               b.max_of(key.head_b.layer, key.head_b.head));
-    m_a.set(renderer, std::move(va), a.n_token, a.n_token, key.colormap,
-            weight_range(key.scale, max));
-    m_b.set(renderer, std::move(vb), b.n_token, b.n_token, key.colormap,
-            weight_range(key.scale, max));
-    if (m_layout.difference) {
-        std::vector<float> diff(a.ss());
-        difference(diff, wa, wb, a.mask);
-        const float m = max_abs_value(diff, a.mask);
-        m_diff.set(renderer, std::move(diff), a.n_token, a.n_token, key.diverging,
-                   difference_range(m > 0 ? m : 1.0f));
-    }
+    std::vector<PanelData> panels =
+        pair_panels(a, key.head_a, b, key.head_b, m_layout.difference, st.options);
+    panels[0].title = model_head_title("A", a, key.head_a);
+    panels[1].title = model_head_title("B", b, key.head_b);
+    m_a.set(renderer, std::move(panels[0]));
+    m_b.set(renderer, std::move(panels[1]));
+    if (m_layout.difference) m_diff.set(renderer, std::move(panels[2]));
 }
 
 ModelsView::Action ModelsView::draw(AppState& st, const Analyst& analyst,
@@ -238,17 +215,12 @@ void ModelsView::draw_panels(const AppState& st, const Analyst& analyst, Selecti
     struct Panel {
         MatrixPanel* m;
         const DisplayTrace* d;
-        std::string title;
         int active_row;
     };
-    const std::string title_a = "A  L" + a.layer_labels[size_t(m_key.head_a.layer)] + " H" +
-                                a.head_labels[size_t(m_key.head_a.head)];
-    const std::string title_b = "B  L" + b.layer_labels[size_t(m_key.head_b.layer)] + " H" +
-                                b.head_labels[size_t(m_key.head_b.head)];
-    const Panel panels[3] = {{&m_a, &a, title_a, row_of(a)},
+    const Panel panels[3] = {{&m_a, &a, row_of(a)},
                              // The selection counts A's tokens: B's only when they align.
-                             {&m_b, &b, title_b, diff ? row_of(b) : -1},
-                             {&m_diff, &a, "A \xe2\x88\x92 B", row_of(a)}};
+                             {&m_b, &b, diff ? row_of(b) : -1},
+                             {&m_diff, &a, row_of(a)}};
     float x = o.x + label_a;
     int hover_row = -1, hover_col = -1, hover_panel = -1;
     for (int p = 0; p < n_panels; ++p) {
@@ -256,7 +228,7 @@ void ModelsView::draw_panels(const AppState& st, const Analyst& analyst, Selecti
         if (p == 1 && !diff) x += label_b;
         x = std::floor(x);
         const float y = std::floor(o.y + label_h + header_h);
-        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), pn.title.c_str());
+        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), pn.m->title().c_str());
         // Hover marks are shared only when the axes are the same units (last frame's hover,
         // kept only when it was over A or the axes align).
         const int mark_row = diff || p == 0 ? m_hover_row : -1;
@@ -268,7 +240,7 @@ void ModelsView::draw_panels(const AppState& st, const Analyst& analyst, Selecti
         ImGui::SetCursorScreenPos(ImVec2(x, y));
         ImGui::PushID(p);
         const MatrixPanel::Hit hit = pn.m->draw("##m", cell, pn.active_row, mark_row, mark_col,
-                                                probes, "models " + pn.title);
+                                                probes, "models " + pn.m->title());
         ImGui::PopID();
         if (hit.row >= 0) {
             hover_row = hit.row;
@@ -292,9 +264,7 @@ void ModelsView::draw_panels(const AppState& st, const Analyst& analyst, Selecti
         // The selection counts model A's tokens: B's point at them only when they align.
         if (hover_panel != 1 || diff) sel.hover_next = hd.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
-        ImGui::Text("'%s' (query, %s) \xe2\x86\x92 '%s' (key, %s)",
-                    hd.labels[size_t(hover_row)].c_str(), unit_ref(hd, hover_row).c_str(),
-                    hd.labels[size_t(hover_col)].c_str(), unit_ref(hd, hover_col).c_str());
+        widgets::cell_tooltip_header(hd, hover_row, hover_col);
         if (hd.masked(hover_row, hover_col)) {
             ImGui::TextDisabled("masked");
         } else if (diff) {

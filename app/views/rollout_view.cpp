@@ -3,46 +3,19 @@
 #include <imgui.h>
 #include <algorithm>
 #include <cmath>
-#include <span>
+#include <cstdio>
 
 #include "../widgets.h"
 
 namespace attnscope::app {
 
-namespace {
-
-// [U][U] of a [L][U][U] buffer.
-std::vector<float> layer_slice(const std::vector<float>& all, int layer, size_t uu) {
-    return std::vector<float>(all.begin() + std::ptrdiff_t(layer * uu),
-                              all.begin() + std::ptrdiff_t((layer + 1) * uu));
-}
-
-}  // namespace
-
 void RolloutView::update(const Key& key, gfx::HeatmapRenderer& renderer) {
     m_key = key;
-    const DisplayTrace& u = *key.products->all_units;
-    const int U = u.n_token;
-    const size_t uu = u.ss();
-    // Rollout and flow entries are small and spread out: colour each panel over [0, its max].
-    const std::span<const float> mean = u.layer_mean_of(key.layer);
-    std::vector<float> masked(uu);
-    apply_mask(masked, mean, u.mask);
-    m_mean.set(renderer, std::move(masked), U, U, key.colormap,
-               weight_range(ValueScale::HeadMax, max_value(mean, u.mask)));
-    // A causal token draws only on earlier ones: the same cells are masked as in the heads.
-    const std::vector<float> roll = layer_slice(key.products->rollout, key.layer, uu);
-    masked.assign(uu, 0.0f);
-    apply_mask(masked, roll, u.mask);
-    m_rollout.set(renderer, std::move(masked), U, U, key.colormap,
-                  weight_range(ValueScale::HeadMax, max_value(roll, u.mask)));
-    if (key.flow) {
-        const std::vector<float>& f = key.flow->flow;
-        std::vector<float> fm(uu);
-        apply_mask(fm, f, u.mask);
-        m_flow.set(renderer, std::move(fm), U, U, key.colormap,
-                   weight_range(ValueScale::HeadMax, max_value(f, u.mask)));
-    }
+    std::vector<PanelData> panels =
+        rollout_panels(*key.products, key.flow.get(), key.layer, key.colormap);
+    m_mean.set(renderer, std::move(panels[0]));
+    m_rollout.set(renderer, std::move(panels[1]));
+    if (panels.size() > 2) m_flow.set(renderer, std::move(panels[2]));
 }
 
 void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
@@ -53,11 +26,7 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
     if (!t || t->n_token == 0) return;
     const int L = t->n_layer;
     const float w = ImGui::GetFontSize() * 7.0f;
-    int layer = sel.layer + (options.one_based ? 1 : 0);
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::SliderInt("After layer", &layer, options.one_based ? 1 : 0,
-                         L - 1 + (options.one_based ? 1 : 0)))
-        sel.layer = std::clamp(layer - (options.one_based ? 1 : 0), 0, L - 1);
+    widgets::index_slider("After layer", &sel.layer, L, options.one_based, w);
     ImGui::SameLine();
     widgets::help_marker(
         "Layer mean: the layer's heads averaged. Rollout: the layer means with the residual "
@@ -110,16 +79,14 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
     const int active_row =
         active >= 0 && active < u.n_source_token ? u.display_index[size_t(active)] : -1;
     MatrixPanel* panels[3] = {&m_mean, &m_rollout, &m_flow};
-    const char* titles[3] = {"Layer mean", "Rollout", "Flow"};
     int hover_row = -1, hover_col = -1, hover_panel = -1;
     for (int p = 0; p < n_panels; ++p) {
         const float x = std::floor(o.x + label_w + p * (T * cell + gap));
         const float y = std::floor(o.y + label_w + header_h);
-        char range[64];
-        std::snprintf(range, sizeof range, "0 .. %.2f", panels[p]->range().hi);
-        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), titles[p]);
+        dl->AddText(ImVec2(x, o.y), ImGui::GetColorU32(ImGuiCol_Text), panels[p]->title().c_str());
         dl->AddText(ImVec2(x, o.y + ImGui::GetTextLineHeightWithSpacing()),
-                    ImGui::GetColorU32(ImGuiCol_TextDisabled), range);
+                    ImGui::GetColorU32(ImGuiCol_TextDisabled),
+                    rollout_range_label(panels[p]->range()).c_str());
         if (p == 0)
             draw_row_labels(dl, u.labels, u.special, x - 2, y, cell, max_label, m_hover_row,
                             active_row);
@@ -128,7 +95,7 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         ImGui::PushID(p);
         const MatrixPanel::Hit hit =
             panels[p]->draw("##m", cell, active_row, m_hover_row, m_hover_col, probes,
-                            std::string("rollout view ") + titles[p]);
+                            "rollout view " + panels[p]->title());
         ImGui::PopID();
         if (hit.row >= 0) {
             hover_row = hit.row;
@@ -145,9 +112,9 @@ void RolloutView::draw(const DisplayOptions& options, Analyst& analyst,
         for (int p = 0; p < n_panels; ++p) {
             const float v = panels[p]->value(hover_row, hover_col);
             if (is_masked_value(v)) {
-                ImGui::TextDisabled("%s: masked", titles[p]);
+                ImGui::TextDisabled("%s: masked", panels[p]->title().c_str());
             } else {
-                ImGui::Text("%s: %.4f", titles[p], v);
+                ImGui::Text("%s: %.4f", panels[p]->title().c_str(), v);
             }
         }
         ImGui::EndTooltip();

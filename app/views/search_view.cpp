@@ -6,33 +6,8 @@
 #include <string>
 
 #include "../widgets.h"
-#include "compare_view.h"
 
 namespace attnscope::app {
-
-namespace {
-
-const char* statistic_title(HeadStatistic s) {
-    switch (s) {
-        case HeadStatistic::PreviousToken:
-            return "previous token";
-        case HeadStatistic::Self:
-            return "attend to self";
-        case HeadStatistic::Sink:
-            return "attend to first token (sink)";
-        case HeadStatistic::Special:
-            return "attend to special tokens";
-        case HeadStatistic::Broad:
-            return "broad (entropy)";
-        case HeadStatistic::Distance:
-            return "mean attention distance";
-        case HeadStatistic::MaxWeight:
-            return "largest weight";
-    }
-    return "?";
-}
-
-}  // namespace
 
 void SearchView::draw_token_pickers(const DisplayTrace& d, CompareState& compare, Selection& sel) {
     // Two rows of token chips: the query (Selection::token, shared with every view) and the key.
@@ -94,48 +69,9 @@ void SearchView::draw_rank_picker(CompareState& compare) {
 void SearchView::update_ranking(const Key& key, const DisplayTrace& d,
                                 gfx::HeatmapRenderer& renderer) {
     m_key = key;
-    m_ranking.clear();
-    m_message.clear();
-    m_row = m_col = -1;
-    const int L = d.n_layer, H = d.n_head, T = d.n_source_token;
-    if (key.rank == SearchRank::Weight) {
-        if (key.query < 0 || key.key < 0 || key.query >= T || key.key >= T) {
-            m_message = d.words ? "Click a query word (\"it\"), then a key word (\"animal\")."
-                                : "Click a query token (\"it\"), then a key token (\"animal\").";
-            return;
-        }
-        // Rank what the views show: the shown cell, so hidden tokens, words and the lens count.
-        m_row = d.display_index[size_t(key.query)];
-        m_col = d.display_index[size_t(key.key)];
-        if (m_row < 0 || m_col < 0) {
-            m_message =
-                "A chosen token is a hidden special token: turn \"Hide special tokens\" off or "
-                "pick another.";
-            return;
-        }
-        if (d.masked(m_row, m_col)) {
-            m_message =
-                "The query cannot attend to this key: in a left-to-right model a token sees only "
-                "itself and earlier tokens. Pick an earlier key.";
-            return;
-        }
-        m_ranking = rank_heads_by_cell(d.weights, L, H, d.n_token, m_row, m_col);
-    } else {
-        if (!key.products) {
-            m_message = "Computing head statistics...";
-            return;
-        }
-        m_ranking = rank_heads_by_statistic(key.products->stats, key.statistic);
-    }
-    std::vector<float> scores(size_t(L) * H, 0.0f);
-    float lo = 0, hi = 0;
-    for (const RankedHead& r : m_ranking) {
-        scores[size_t(r.layer) * H + r.head] = r.weight;
-        hi = std::max(hi, r.weight);
-        lo = std::min(lo, r.weight);
-    }
-    if (key.rank == SearchRank::Weight) lo = 0;
-    m_map.set(renderer, std::move(scores), L, H, key.colormap, {lo, hi > lo ? hi : lo + 1.0f});
+    m_search = search_heads(d, key.products.get(), key.query, key.key, key.rank, key.statistic,
+                            key.colormap);
+    if (m_search.message.empty()) m_map.set(renderer, m_search.map);
 }
 
 void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
@@ -154,19 +90,12 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
     if (!(key == m_key)) update_ranking(key, d, renderer);
     m_up_to_date = compare.rank == SearchRank::Weight || key.products != nullptr;
     ImGui::Separator();
-    if (!m_message.empty()) {
-        widgets::muted_text(m_message.c_str());
+    if (!m_search.message.empty()) {
+        widgets::muted_text(m_search.message.c_str());
         return;
     }
     const int L = d.n_layer, H = d.n_head;
-    if (compare.rank == SearchRank::Weight) {
-        ImGui::Text("From '%s' (%s) to '%s' (%s): %s in every head",
-                    d.labels[size_t(m_row)].c_str(), unit_ref(d, m_row).c_str(),
-                    d.labels[size_t(m_col)].c_str(), unit_ref(d, m_col).c_str(),
-                    lens_description(d).c_str());
-    } else {
-        ImGui::Text("Heads by %s", statistic_title(compare.statistic));
-    }
+    ImGui::TextUnformatted(search_title(d, m_search, compare.rank, compare.statistic).c_str());
     ImGui::SameLine();
     m_legend.draw(renderer, m_map.colormap(), m_map.range(), ImGui::GetFontSize() * 6.0f);
 
@@ -213,7 +142,7 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
 
     ImGui::SameLine(0, 24.0f);
     ImGui::BeginGroup();
-    ImGui::TextUnformatted("Top 10");
+    ImGui::Text("Top %zu", k_search_top);
     if (ImGui::BeginTable("##top", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
                           ImVec2(list_w, 0))) {
         ImGui::TableSetupColumn("#");
@@ -221,8 +150,8 @@ void SearchView::draw(const std::shared_ptr<const DisplayTrace>& display,
         ImGui::TableSetupColumn("score");
         ImGui::TableSetupColumn("");
         ImGui::TableHeadersRow();
-        for (size_t i = 0; i < std::min<size_t>(10, m_ranking.size()); ++i) {
-            const RankedHead& r = m_ranking[i];
+        for (size_t i = 0; i < std::min(k_search_top, m_search.ranking.size()); ++i) {
+            const RankedHead& r = m_search.ranking[i];
             ImGui::PushID(int(i));
             ImGui::TableNextRow();
             ImGui::TableNextColumn();

@@ -40,10 +40,8 @@ class SearchView {
 
     Key m_key;
     bool m_up_to_date = false;
-    std::vector<RankedHead> m_ranking;  // every head, best first
-    std::string m_message;              // why there is no ranking ("" = there is one)
-    int m_row = -1, m_col = -1;         // the shown cell ranked by weight (display units)
-    MatrixPanel m_map;                  // [L][H] scores
+    HeadSearch m_search;  // the ranking and its map (the SVG export computes the same)
+    MatrixPanel m_map;    // m_search.map on the GPU
     ColorLegend m_legend;
 };
 

@@ -26,13 +26,6 @@
 
 namespace attnscope {
 
-using detail::checked_count;
-using detail::get16;
-using detail::get32;
-using detail::put16;
-using detail::put32;
-using detail::write_file_atomically;
-
 static_assert(std::endian::native == std::endian::little,
               "npy.cpp copies little-endian file data straight into memory");
 
@@ -338,7 +331,7 @@ NpyRef npy_ref_f32(std::span<const float> values, std::vector<int64_t> shape) {
     r.item_size = 4;
     r.shape = std::move(shape);
     r.data = {reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()};
-    assert(checked_count(r.shape, 4, "npy_ref_f32") == values.size());
+    assert(detail::checked_count(r.shape, 4, "npy_ref_f32") == values.size());
     return r;
 }
 
@@ -514,9 +507,9 @@ std::string npy_header(const NpyRef& a) {
     out.push_back(char(major));
     out.push_back('\0');
     if (major == 1) {
-        put16(out, uint32_t(header.size()));
+        detail::put16(out, uint32_t(header.size()));
     } else {
-        put32(out, uint32_t(header.size()));
+        detail::put32(out, uint32_t(header.size()));
     }
     return out + header;
 }
@@ -534,11 +527,11 @@ NpyArray npy_parse(std::string_view bytes, const std::string& what) {
     const int major = uint8_t(bytes[6]);
     size_t header_len = 0, prefix = 0;
     if (major == 1) {
-        header_len = get16(bytes, 8);
+        header_len = detail::get16(bytes, 8);
         prefix = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) throw LoadError(what + ": truncated .npy header");
-        header_len = get32(bytes, 8);
+        header_len = detail::get32(bytes, 8);
         prefix = 12;
     } else {
         throw LoadError(what + ": .npy format version " + std::to_string(major) +
@@ -550,7 +543,7 @@ NpyArray npy_parse(std::string_view bytes, const std::string& what) {
                         std::to_string(prefix + header_len) + ")");
     NpyArray a;
     HeaderParser(bytes.substr(prefix, header_len), what).parse(a);
-    const size_t n = checked_count(a.shape, a.item_size, what);
+    const size_t n = detail::checked_count(a.shape, a.item_size, what);
     const size_t want = n * a.item_size;
     const std::string_view data = bytes.substr(prefix + header_len);
     if (data.size() != want)
@@ -577,7 +570,7 @@ std::string read_binary_file(const std::filesystem::path& path) {
 }
 
 void write_npy(const std::filesystem::path& path, const NpyArray& array) {
-    write_file_atomically(path, [&](std::ostream& out) {
+    detail::write_file_atomically(path, [&](std::ostream& out) {
         const std::string bytes = npy_serialize(array);
         out.write(bytes.data(), std::streamsize(bytes.size()));
     });

@@ -8,18 +8,20 @@ Each test case is one function named case_<name>; ctest runs one case per test:
 
 Models come from ATTNSCOPE_MODELS (the environment wins over --models-default), fixtures from
 ATTNSCOPE_FIXTURES (else --fixtures-default, else beside the models). A missing folder fails the
-case loudly rather than skipping it.
+case loudly rather than skipping it. The command line and the helpers: cli_testlib.py.
 """
 
-import argparse
 import json
 import os
 import shutil
-import struct
-import subprocess
 import sys
 import tempfile
 from array import array
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_testlib  # noqa: E402
+from cli_testlib import check  # noqa: E402
 
 EXE = None
 MODELS = None
@@ -31,32 +33,13 @@ GPT2_TINY = "test--gpt2-tiny-random"
 ANIMAL = "The animal didn't cross the street because it was too tired."
 
 
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
 def model(name):
-    path = os.path.join(MODELS, name)
-    check(os.path.isdir(path), f"model folder missing: {path} (set ATTNSCOPE_MODELS)")
-    return path
+    return cli_testlib.model_folder(MODELS, name)
 
 
 def run(*args, stdin=None, expect=0):
     """Runs the CLI; checks the exit status (never a signal) and returns (stdout, stderr) as str."""
-    proc = subprocess.run([EXE, *args], input=stdin, capture_output=True, timeout=120)
-    out = proc.stdout.decode("utf-8", errors="strict")
-    err = proc.stderr.decode("utf-8", errors="replace")
-    shown = " ".join(a if len(a) < 60 else a[:57] + "..." for a in args)
-    check(proc.returncode >= 0, f"'{shown}' died from signal {-proc.returncode}\n{err}")
-    check(proc.returncode == expect,
-          f"'{shown}' exited {proc.returncode}, expected {expect}\n"
-          f"stderr: {err}\nstdout: {out[:500]}")
-    return out, err
+    return cli_testlib.run_cli(EXE, *args, stdin=stdin, expect=expect)
 
 
 def json_line(text):
@@ -67,21 +50,15 @@ def json_line(text):
 
 def read_safetensors(path):
     """{name: (dtype, shape, values)} and the metadata of a safetensors file; F32 and I32 only."""
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-        data = f.read()
+    raw, metadata = cli_testlib.read_safetensors(path)
     tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        values = array({"F32": "f", "I32": "i"}[info["dtype"]])
-        values.frombytes(data[begin:end])
+    for name, (dtype, shape, data) in raw.items():
+        values = array({"F32": "f", "I32": "i"}[dtype])
+        values.frombytes(data)
         if sys.byteorder != "little":
             values.byteswap()
-        tensors[name] = (info["dtype"], info["shape"], values)
-    return tensors, header.get("__metadata__", {})
+        tensors[name] = (dtype, shape, values)
+    return tensors, metadata
 
 
 def golden_lines(name):
@@ -377,45 +354,21 @@ def case_error_usage():
 
 
 def main():
-    global EXE, MODELS, FIXTURES
-    cases = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--exe")
-    parser.add_argument("--models-default")
-    parser.add_argument("--fixtures-default")
-    parser.add_argument("--list", action="store_true")
-    parser.add_argument("cases", nargs="*")
-    args = parser.parse_args()
-    if args.list:
-        print(";".join(cases))
-        return 0
-    EXE = args.exe
-    MODELS = os.environ.get("ATTNSCOPE_MODELS") or args.models_default
-    FIXTURES = os.environ.get("ATTNSCOPE_FIXTURES") or args.fixtures_default or \
-        os.path.join(os.path.dirname(os.path.abspath(MODELS or ".")), "fixtures")
-    if not EXE or not os.access(EXE, os.X_OK):
-        print(f"FAIL: --exe {EXE!r} is not an executable", file=sys.stderr)
-        return 1
-    if not MODELS or not os.path.isdir(MODELS):
-        print(f"FAIL: models folder {MODELS!r} missing: set ATTNSCOPE_MODELS", file=sys.stderr)
-        return 1
-    if not os.path.isdir(FIXTURES):
-        print(f"FAIL: fixtures folder {FIXTURES!r} missing: set ATTNSCOPE_FIXTURES",
-              file=sys.stderr)
-        return 1
-    failed = 0
-    for name in args.cases or list(cases):
-        if name not in cases:
-            print(f"FAIL: unknown case {name}", file=sys.stderr)
-            failed += 1
-            continue
-        try:
-            cases[name]()
-            print(f"ok   {name}")
-        except Failure as e:
-            print(f"FAIL {name}: {e}", file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
+    def add_arguments(parser):
+        parser.add_argument("--fixtures-default")
+
+    def setup(args):
+        global EXE, MODELS, FIXTURES
+        EXE, MODELS = args.exe, args.models
+        FIXTURES = os.environ.get("ATTNSCOPE_FIXTURES") or args.fixtures_default or \
+            os.path.join(os.path.dirname(os.path.abspath(MODELS or ".")), "fixtures")
+        if not MODELS or not os.path.isdir(MODELS):
+            return f"models folder {MODELS!r} missing: set ATTNSCOPE_MODELS"
+        if not os.path.isdir(FIXTURES):
+            return f"fixtures folder {FIXTURES!r} missing: set ATTNSCOPE_FIXTURES"
+        return None
+
+    return cli_testlib.main(cli_testlib.cases_of(globals()), add_arguments, setup)
 
 
 if __name__ == "__main__":

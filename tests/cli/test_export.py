@@ -7,10 +7,10 @@
 
 The script itself needs only the standard library (it reads .npz files with zipfile). Cases that
 cross-check with NumPy run snippets under --numpy-python (a Python that has numpy, e.g. Debian's
-python3-numpy); without one they exit 77, which ctest reports as skipped, with the reason.
+python3-numpy); without one they exit 77, which ctest reports as skipped, with the reason. The
+command line and the helpers: cli_testlib.py.
 """
 
-import argparse
 import ast
 import csv
 import io
@@ -23,46 +23,28 @@ import tempfile
 import zipfile
 from array import array
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import cli_testlib  # noqa: E402
+from cli_testlib import Skip, check  # noqa: E402
+
 EXE = None
 MODELS = None
 DATA = None
 NUMPY_PYTHON = None
-SKIP = 77
 
 GPT2_TINY = "test--gpt2-tiny-random"
 BERT_TINY = "test--bert-tiny-random"
 TEXT = 'Hello, "world": it\'s me, again.'
 
 
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
 def model(name):
-    path = os.path.join(MODELS, name)
-    check(os.path.isdir(path), f"model folder missing: {path} (set ATTNSCOPE_MODELS)")
-    return path
+    return cli_testlib.model_folder(MODELS, name)
 
 
 def run(*args, expect=0):
-    proc = subprocess.run([EXE, *args], capture_output=True, timeout=120)
-    out = proc.stdout.decode("utf-8")
-    err = proc.stderr.decode("utf-8", errors="replace")
-    shown = " ".join(a if len(a) < 60 else a[:57] + "..." for a in args)
-    check(proc.returncode >= 0, f"'{shown}' died from signal {-proc.returncode}\n{err}")
-    check(proc.returncode == expect,
-          f"'{shown}' exited {proc.returncode}, expected {expect}\nstderr: {err}\n"
-          f"stdout: {out[:300]}")
-    return out, err
+    return cli_testlib.run_cli(EXE, *args, expect=expect)
 
 
 def numpy(script, *args):
@@ -303,41 +285,19 @@ print("same")
             check(out.startswith("same"), f"{name}: {out}")
 
 
-CASES = {name[len("case_"):]: fn for name, fn in sorted(globals().items())
-         if name.startswith("case_")}
-
-
 def main():
-    global EXE, MODELS, DATA, NUMPY_PYTHON
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--exe")
-    parser.add_argument("--models-default")
-    parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "data",
-                                                       "npz"))
-    parser.add_argument("--numpy-python", default="")
-    parser.add_argument("--list", action="store_true")
-    parser.add_argument("case", nargs="?")
-    args = parser.parse_args()
-    if args.list:
-        print(";".join(CASES))  # a CMake list
-        return 0
-    EXE = args.exe
-    MODELS = os.environ.get("ATTNSCOPE_MODELS") or args.models_default
-    DATA = os.path.abspath(args.data)
-    NUMPY_PYTHON = args.numpy_python
-    if args.case not in CASES:
-        print(f"unknown case {args.case}; known: {', '.join(CASES)}", file=sys.stderr)
-        return 2
-    try:
-        CASES[args.case]()
-    except Skip as e:
-        print(f"SKIPPED: {e}")
-        return SKIP
-    except Failure as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-        return 1
-    print("passed")
-    return 0
+    def add_arguments(parser):
+        parser.add_argument("--data", default=os.path.join(HERE, "..", "data", "npz"))
+        parser.add_argument("--numpy-python", default="")
+
+    def setup(args):
+        global EXE, MODELS, DATA, NUMPY_PYTHON
+        EXE, MODELS = args.exe, args.models
+        DATA = os.path.abspath(args.data)
+        NUMPY_PYTHON = args.numpy_python
+        return None
+
+    return cli_testlib.main(cli_testlib.cases_of(globals(), sort=True), add_arguments, setup)
 
 
 if __name__ == "__main__":

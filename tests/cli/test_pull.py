@@ -8,10 +8,10 @@ temporary folder. One ctest test per case:
     test_pull.py --exe build/.../attnscope-cli [--app build/.../attnscope] [--models-default DIR] CASE
     test_pull.py --list          # the case names, for CMake
 
-Models come from ATTNSCOPE_MODELS (the environment wins over --models-default).
+Models come from ATTNSCOPE_MODELS (the environment wins over --models-default). The command line
+and the helpers: cli_testlib.py.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -27,6 +27,8 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_testlib  # noqa: E402
+from cli_testlib import Failure, check  # noqa: E402
 from hub_server import HubServer, commit_of, git_blob_sha1  # noqa: E402
 
 EXE = None
@@ -39,15 +41,6 @@ BERT_ID = "test/bert-tiny-random"
 GPT2_FILES = {"config.json", "vocab.json", "merges.txt", "tokenizer_config.json",
               "model.safetensors"}
 TEXT = "The animal didn't cross the street because it was too tired."
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 class Sandbox:
@@ -75,15 +68,8 @@ class Sandbox:
 
     def run(self, *args, expect=0, env=None, preexec_fn=None):
         """Runs the CLI; checks the exit status (never a signal); returns (stdout, stderr)."""
-        proc = subprocess.run([EXE, *args], capture_output=True, timeout=60,
-                              env={**self.env, **(env or {})}, preexec_fn=preexec_fn)
-        out = proc.stdout.decode("utf-8", errors="strict")
-        err = proc.stderr.decode("utf-8", errors="replace")
-        check(proc.returncode >= 0, f"'{' '.join(args)}' died from signal {-proc.returncode}\n{err}")
-        check(proc.returncode == expect,
-              f"'{' '.join(args)}' exited {proc.returncode}, expected {expect}\n"
-              f"stderr: {err}\nstdout: {out[:300]}")
-        return out, err
+        return cli_testlib.run_cli(EXE, *args, expect=expect, env={**self.env, **(env or {})},
+                                   preexec_fn=preexec_fn, timeout=60)
 
     def repo(self, model_id):
         return os.path.join(self.cache, "models--" + model_id.replace("/", "--"))
@@ -320,23 +306,13 @@ def write_safetensors(path, tensors):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
-def read_safetensors_raw(path):
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-        data = f.read()
-    return {name: (info["dtype"], info["shape"], data[info["data_offsets"][0]:
-                                                      info["data_offsets"][1]])
-            for name, info in header.items() if name != "__metadata__"}
-
-
 def make_sharded_copy(dest):
     """test--gpt2-tiny-random with its weights split over two shards and an index."""
     src = os.path.join(MODELS, GPT2_FOLDER)
     os.makedirs(dest)
     for name in GPT2_FILES - {"model.safetensors"}:
         shutil.copy(os.path.join(src, name), dest)
-    tensors = read_safetensors_raw(os.path.join(src, "model.safetensors"))
+    tensors, _ = cli_testlib.read_safetensors(os.path.join(src, "model.safetensors"))
     names = sorted(tensors)
     halves = {"model-00001-of-00002.safetensors": names[: len(names) // 2],
               "model-00002-of-00002.safetensors": names[len(names) // 2:]}
@@ -513,42 +489,18 @@ def case_app_downloads_from_model_picker():
 
 
 def main():
-    global EXE, APP, MODELS
-    cases = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--exe")
-    parser.add_argument("--app")
-    parser.add_argument("--models-default")
-    parser.add_argument("--list", action="store_true")
-    parser.add_argument("cases", nargs="*")
-    args = parser.parse_args()
-    if args.list:
-        print(";".join(cases))
-        return 0
-    EXE, APP = args.exe, args.app
-    MODELS = os.environ.get("ATTNSCOPE_MODELS") or args.models_default
-    if not EXE or not os.access(EXE, os.X_OK):
-        print(f"FAIL: --exe {EXE!r} is not an executable", file=sys.stderr)
-        return 1
-    if not MODELS or not os.path.isdir(os.path.join(MODELS, GPT2_FOLDER)):
-        print(f"FAIL: models folder {MODELS!r} lacks {GPT2_FOLDER}: set ATTNSCOPE_MODELS",
-              file=sys.stderr)
-        return 1
-    MODELS = os.path.abspath(MODELS)
-    failed = 0
-    for name in args.cases or list(cases):
-        if name not in cases:
-            print(f"FAIL: unknown case {name}", file=sys.stderr)
-            failed += 1
-            continue
-        start = time.time()
-        try:
-            cases[name]()
-            print(f"ok   {name} ({time.time() - start:.1f} s)")
-        except Failure as e:
-            print(f"FAIL {name}: {e}", file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
+    def add_arguments(parser):
+        parser.add_argument("--app")
+
+    def setup(args):
+        global EXE, APP, MODELS
+        EXE, APP, MODELS = args.exe, args.app, args.models
+        if not MODELS or not os.path.isdir(os.path.join(MODELS, GPT2_FOLDER)):
+            return f"models folder {MODELS!r} lacks {GPT2_FOLDER}: set ATTNSCOPE_MODELS"
+        MODELS = os.path.abspath(MODELS)
+        return None
+
+    return cli_testlib.main(cli_testlib.cases_of(globals()), add_arguments, setup)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <map>
-#include <memory>
 
 #include "attnscope/engine.h"
 #include "attnscope/errors.h"
@@ -13,17 +11,10 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using test::cached_model;
+using test::k_animal;
 
 namespace {
-
-const char* const k_animal = "The animal didn't cross the street because it was too tired.";
-
-const Model& cached_model(const std::string& name) {
-    static std::map<std::string, std::unique_ptr<Model>> cache;
-    auto& slot = cache[name];
-    if (!slot) slot = std::make_unique<Model>(Model::load(test::model_dir(name)));
-    return *slot;
-}
 
 // The textbook Ford–Fulkerson: repeatedly find any path with spare capacity by depth-first search
 // on a dense residual matrix and push its bottleneck. Written separately from the library's

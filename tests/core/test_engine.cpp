@@ -5,17 +5,8 @@
 #include "test_util.h"
 
 using namespace attnscope;
-
-namespace {
-const Model& gpt2_tiny() {
-    static Model model = Model::load(test::model_dir("test--gpt2-tiny-random"));
-    return model;
-}
-const Model& bert_tiny() {
-    static Model model = Model::load(test::model_dir("test--bert-tiny-random"));
-    return model;
-}
-}  // namespace
+using test::bert_tiny;
+using test::gpt2_tiny;
 
 TEST_CASE("empty text: an error for GPT-2 (no tokens), [CLS] [SEP] for BERT") {
     CHECK_THROWS_AS(run_model(gpt2_tiny(), ""), InputError);
@@ -25,7 +16,8 @@ TEST_CASE("empty text: an error for GPT-2 (no tokens), [CLS] [SEP] for BERT") {
 }
 
 TEST_CASE("invalid UTF-8 is refused with the byte offset") {
-    CHECK_THROWS_WITH_AS(run_model(gpt2_tiny(), "ok \xff\xfe here"), doctest::Contains("3"), InputError);
+    CHECK_THROWS_WITH_AS(run_model(gpt2_tiny(), "ok \xff\xfe here"), doctest::Contains("3"),
+                         InputError);
 }
 
 TEST_CASE("text longer than the model's positions: TooLongError, or truncation on request") {

@@ -3,8 +3,6 @@
 // 1e-4 · max(1, max |reference|) per tensor (fixtures/README.md, "Recommended tolerances").
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "attnscope/engine.h"
@@ -12,6 +10,7 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using test::cached_model;
 namespace fs = std::filesystem;
 
 namespace {
@@ -20,16 +19,10 @@ const std::vector<std::string> kFixtureModels = {
     "test--gpt2-tiny-random", "test--bert-tiny-random", "test--distilbert-tiny-random",
     "test--roberta-tiny-random", "karpathy--tinyllamas--stories260K"};
 
-const Model& cached_model(const std::string& name) {
-    static std::map<std::string, std::unique_ptr<Model>> cache;
-    auto& slot = cache[name];
-    if (!slot) slot = std::make_unique<Model>(Model::load(test::model_dir(name)));
-    return *slot;
-}
-
 std::vector<float> f32(const SafetensorsFile& f, const std::string& name) {
     const TensorInfo* info = f.find(name);
-    REQUIRE_MESSAGE(info != nullptr, f.path().filename() << ": fixture tensor " << name << " missing");
+    REQUIRE_MESSAGE(info != nullptr, f.path().filename()
+                                         << ": fixture tensor " << name << " missing");
     return f.to_f32(*info);
 }
 
@@ -61,7 +54,8 @@ void check_fixture(const std::string& model_name, const fs::path& file) {
     Encoding enc;
     enc.ids = i32(fx, "input_ids");
     const int T = int(enc.ids.size());
-    enc.type_ids = fx.find("token_type_ids") ? i32(fx, "token_type_ids") : std::vector<int32_t>(T, 0);
+    enc.type_ids =
+        fx.find("token_type_ids") ? i32(fx, "token_type_ids") : std::vector<int32_t>(T, 0);
     auto token_strings = nlohmann::json::parse(meta.at("tokens")).get<std::vector<std::string>>();
     enc.tokens = token_strings;
     enc.texts = token_strings;
@@ -72,22 +66,29 @@ void check_fixture(const std::string& model_name, const fs::path& file) {
 
     if (fx.find("position_ids")) CHECK(tr.position_ids == i32(fx, "position_ids"));
     auto embed = f32(fx, "embed");
-    CHECK_CLOSE("embed", std::span<const float>(tr.embed), std::span<const float>(embed), scaled_tol(embed));
+    CHECK_CLOSE("embed", std::span<const float>(tr.embed), std::span<const float>(embed),
+                scaled_tol(embed));
     const int L = tr.n_layer;
     for (int l = 0; l < L; ++l) {
         const std::string s = std::to_string(l);
         INFO("layer ", l);
         auto attn = f32(fx, "attn." + s);
         CHECK_CLOSE("attn", layer_slice(tr.weights, l, L), std::span<const float>(attn), 1e-5);
-        for (auto [name, buf] : {std::pair{"q", &tr.q}, {"k", &tr.k}, {"v", &tr.v}, {"scores", &tr.scores},
+        for (auto [name, buf] : {std::pair{"q", &tr.q},
+                                 {"k", &tr.k},
+                                 {"v", &tr.v},
+                                 {"scores", &tr.scores},
                                  {"hidden", &tr.hidden}}) {
             auto ref = f32(fx, name + ("." + s));
-            CHECK_CLOSE(name, layer_slice(*buf, l, L), std::span<const float>(ref), scaled_tol(ref));
+            CHECK_CLOSE(name, layer_slice(*buf, l, L), std::span<const float>(ref),
+                        scaled_tol(ref));
         }
         if (fx.find("q_norope." + s)) {
             auto qn = f32(fx, "q_norope." + s), kn = f32(fx, "k_norope." + s);
-            CHECK_CLOSE("q_norope", layer_slice(tr.q_norope, l, L), std::span<const float>(qn), scaled_tol(qn));
-            CHECK_CLOSE("k_norope", layer_slice(tr.k_norope, l, L), std::span<const float>(kn), scaled_tol(kn));
+            CHECK_CLOSE("q_norope", layer_slice(tr.q_norope, l, L), std::span<const float>(qn),
+                        scaled_tol(qn));
+            CHECK_CLOSE("k_norope", layer_slice(tr.k_norope, l, L), std::span<const float>(kn),
+                        scaled_tol(kn));
         }
     }
     // Masked scores must be exactly -inf, like the reference.
@@ -97,15 +98,15 @@ void check_fixture(const std::string& model_name, const fs::path& file) {
     if (fx.find("logits_last")) {
         auto ref = f32(fx, "logits_last");
         REQUIRE(tr.prediction.kind == PredictionKind::NextToken);
-        CHECK_CLOSE("logits_last", std::span<const float>(tr.prediction.logits), std::span<const float>(ref),
-                    scaled_tol(ref));
+        CHECK_CLOSE("logits_last", std::span<const float>(tr.prediction.logits),
+                    std::span<const float>(ref), scaled_tol(ref));
     }
     if (fx.find("logits_mask")) {
         auto ref = f32(fx, "logits_mask");
         REQUIRE(tr.prediction.kind == PredictionKind::MaskFill);
         CHECK(tr.prediction.positions == i32(fx, "mask_positions"));
-        CHECK_CLOSE("logits_mask", std::span<const float>(tr.prediction.logits), std::span<const float>(ref),
-                    scaled_tol(ref));
+        CHECK_CLOSE("logits_mask", std::span<const float>(tr.prediction.logits),
+                    std::span<const float>(ref), scaled_tol(ref));
     }
 }
 
@@ -123,7 +124,9 @@ TEST_CASE("forward pass matches every golden fixture") {
     int checked = 0;
     for (const auto& model_name : kFixtureModels) {
         for (const auto& file : fixture_files(model_name)) {
-            SUBCASE((model_name + "/" + file.stem().string()).c_str()) { check_fixture(model_name, file); }
+            SUBCASE((model_name + "/" + file.stem().string()).c_str()) {
+                check_fixture(model_name, file);
+            }
             ++checked;
         }
     }

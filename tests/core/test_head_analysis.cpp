@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <memory>
 #include <tuple>
 
 #include "attnscope/analysis.h"
@@ -14,20 +12,15 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using test::cached_model;
+using test::check_rows_sum_to_one;
+using test::k_animal;
 
 namespace {
 
-const char* const k_animal = "The animal didn't cross the street because it was too tired.";
 const char* const k_stories = "karpathy--tinyllamas--stories260K";
 const char* const k_gpt2 = "test--gpt2-tiny-random";
 const char* const k_bert = "test--bert-tiny-random";
-
-const Model& cached_model(const std::string& name) {
-    static std::map<std::string, std::unique_ptr<Model>> cache;
-    auto& slot = cache[name];
-    if (!slot) slot = std::make_unique<Model>(Model::load(test::model_dir(name)));
-    return *slot;
-}
 
 std::vector<float> identity(int n) {
     std::vector<float> m(size_t(n) * n, 0.0f);
@@ -71,16 +64,6 @@ int find_token(const AttentionTrace& tr, const std::string& token, int from = 0)
         if (tr.tokens.tokens[size_t(t)] == token) return t;
     FAIL("token " << token << " not found");
     return -1;
-}
-
-void check_rows_sum_to_one(std::span<const float> m, int n, double tol, const std::string& what) {
-    double worst = 0;
-    for (int i = 0; i < n; ++i) {
-        double sum = 0;
-        for (int j = 0; j < n; ++j) sum += m[size_t(i) * n + j];
-        worst = std::max(worst, std::fabs(sum - 1));
-    }
-    CHECK_MESSAGE(worst <= tol, what << ": a row sums to 1 ± " << worst);
 }
 
 }  // namespace

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
-#include <memory>
 
 #include "attnscope/analysis.h"
 #include "attnscope/engine.h"
@@ -15,17 +13,11 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using test::cached_model;
+using test::check_rows_sum_to_one;
+using test::k_animal;
 
 namespace {
-
-const char* const k_animal = "The animal didn't cross the street because it was too tired.";
-
-const Model& cached_model(const std::string& name) {
-    static std::map<std::string, std::unique_ptr<Model>> cache;
-    auto& slot = cache[name];
-    if (!slot) slot = std::make_unique<Model>(Model::load(test::model_dir(name)));
-    return *slot;
-}
 
 // "<s> The animal ran" as five tokens: <s> | The | ␣ani mal | ␣ran, one encoder head (every cell
 // allowed) whose rows are below. Words: <s>, The, animal (tokens 2-3), ran.
@@ -55,16 +47,6 @@ AttentionTrace make_words_trace() {
                  0.1f, 0.1f,  0.3f,  0.3f,  0.2f,  //
                  0.0f, 0.25f, 0.25f, 0.25f, 0.25f};
     return t;
-}
-
-void check_rows_sum_to_one(std::span<const float> m, int n, double tol, const std::string& what) {
-    double worst = 0;
-    for (int i = 0; i < n; ++i) {
-        double sum = 0;
-        for (int j = 0; j < n; ++j) sum += m[size_t(i) * n + j];
-        worst = std::max(worst, std::fabs(sum - 1));
-    }
-    CHECK_MESSAGE(worst <= tol, what << ": a row sums to 1 ± " << worst);
 }
 
 }  // namespace
@@ -316,13 +298,7 @@ TEST_CASE("word merge timing at 512 tokens stays well under a forward pass") {
         t.tokens.type_ids.push_back(0);
         t.text += starts ? " w" : "w";
     }
-    t.mask.assign(size_t(T) * T, 0);
-    t.weights.assign(size_t(L) * H * T * T, 0.0f);
-    for (int i = 0; i < T; ++i)
-        for (int j = 0; j <= i; ++j) t.mask[size_t(i) * T + j] = 1;
-    for (int lh = 0; lh < L * H; ++lh)
-        for (int i = 0; i < T; ++i)
-            for (int j = 0; j <= i; ++j) t.weights[(size_t(lh) * T + i) * T + j] = 1.0f / (i + 1);
+    test::set_uniform_causal_attention(t);
     DisplayOptions o;
     o.words = true;
     const auto start = std::chrono::steady_clock::now();

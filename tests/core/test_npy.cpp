@@ -86,7 +86,7 @@ TEST_CASE("npy: float32, int32, bool and string arrays round-trip with numpy's h
     CHECK(npy_from_string("x").shape.empty());
 }
 
-TEST_CASE("npy: float16 and float64 convert to float32; Fortran order is transposed") {
+TEST_CASE("npy: float16 and float64 convert to float32, and Fortran order is transposed") {
     // 1, -2, 65504 (largest half), 2^-24 (smallest subnormal), +inf, 0.333 (rounded in half)
     const std::string half = bytes_of<uint16_t>({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x3555});
     const NpyArray h = npy_parse(

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
-#include <memory>
 
 #include "attnscope/engine.h"
 #include "attnscope/errors.h"
@@ -13,18 +11,12 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using test::cached_model;
+using test::k_animal;
 
 namespace {
 
 const float k_inf = std::numeric_limits<float>::infinity();
-const char* const k_animal = "The animal didn't cross the street because it was too tired.";
-
-const Model& cached_model(const std::string& name) {
-    static std::map<std::string, std::unique_ptr<Model>> cache;
-    auto& slot = cache[name];
-    if (!slot) slot = std::make_unique<Model>(Model::load(test::model_dir(name)));
-    return *slot;
-}
 
 // One causal layer, two query heads sharing one KV head (GQA), T = 3, D = 4. Scores, mask,
 // weights and head_out are filled the way the engine defines them, in double.

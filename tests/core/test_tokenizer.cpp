@@ -126,7 +126,7 @@ TEST_CASE("tokenizer goldens: GPT-2 byte-level BPE (vocab.json + merges.txt)") {
     }
 }
 
-TEST_CASE("tokenizer goldens: WordPiece (MiniLM, BERT, DistilBERT; tokenizer.json and vocab.txt)") {
+TEST_CASE("tokenizer goldens: WordPiece (MiniLM, BERT, DistilBERT: tokenizer.json and vocab.txt)") {
     const std::string stem = "sentence-transformers--all-MiniLM-L6-v2";
     struct Case {
         const char* folder;

@@ -14,18 +14,11 @@
 #include "test_util.h"
 
 using namespace attnscope;
+using attnscope::test::bert_tiny;
 using attnscope::test::expect_load_error;
+using attnscope::test::gpt2_tiny;
 
 namespace {
-
-const Model& gpt2_tiny() {
-    static Model model = Model::load(test::model_dir("test--gpt2-tiny-random"));
-    return model;
-}
-const Model& bert_tiny() {
-    static Model model = Model::load(test::model_dir("test--bert-tiny-random"));
-    return model;
-}
 
 std::filesystem::path data_file(const std::string& name) {
     return std::filesystem::path(ATTNSCOPE_TEST_DATA) / "npz" / name;
@@ -214,7 +207,7 @@ TEST_CASE("trace import: every bad file is refused with a message that says what
                       {"layer 0, head 0, query 1, key 0", "nan"});
 }
 
-TEST_CASE("trace import: a lone .npy is the attention; tokens default to their indices") {
+TEST_CASE("trace import: a lone .npy is the attention, and tokens default to their indices") {
     const auto dir = test::temp_dir("npy-import");
     const std::vector<float> w = {1, 0, 0.25f, 0.75f};
     write_npy(dir / "a.npy", npy_from_f32(w, {1, 1, 2, 2}));

@@ -7,6 +7,14 @@
     check_export.py svg --svg F.svg --kind heatmap|grid|headview -- APP ARGS...
         The SVG must parse as XML and hold one cell per heatmap entry: S*S for the heatmap,
         L*H*S*S for the grid (S = tokens shown, from the app's report), lines for the head view.
+    check_export.py svg --svg F.svg --kind compare|rollout --panels N -- APP ARGS...
+        N panels of S*S cells (compare: a pinned head each, with its statistics under it; rollout:
+        layer mean, rollout, flow on every token, so run it without hidden tokens).
+    check_export.py svg --svg F.svg --kind diff|models -- APP ARGS...
+        A (S*S), B (S_B*S_B, from the app's sentence B / model B report) and, when the report says
+        the difference is shown, A - B (S*S).
+    check_export.py svg --svg F.svg --kind search -- APP ARGS...
+        One L*H map of the heads and the top ten as text.
     check_export.py trace --file F.json|F.npz|F.csv -- APP ARGS...
         The saved trace must parse and have the app's sizes.
 
@@ -129,6 +137,24 @@ def png_equals_screen(args, out):
     print(f"check_export: {w}x{h} pixels at {x0},{y0} equal in the export and the screenshot")
 
 
+def report_b(out, what):
+    """(tokens shown, difference shown) of B from 'WHAT, T tokens (S shown), ..., difference'."""
+    m = re.search(what + r"[^\n]*?, (\d+) tokens \((\d+) shown\)[^\n]*", out)
+    check(m is not None, f"no '{what}' report in the app's output")
+    return int(m.group(2)), "difference A - B shown" in m.group(0)
+
+
+def expected_panels(args, out, shown, n_layer, n_head):
+    """The cells of each <g class="panel">, in order, for the panel kinds."""
+    if args.kind in ("compare", "rollout"):
+        check(args.panels, f"--kind {args.kind} needs --panels")
+        return [shown * shown] * args.panels
+    if args.kind in ("diff", "models"):
+        shown_b, difference = report_b(out, "sentence B" if args.kind == "diff" else "model B")
+        return [shown * shown, shown_b * shown_b] + ([shown * shown] if difference else [])
+    return [n_layer * n_head]  # search
+
+
 def svg(args, out):
     shown, n_layer, n_head = report(out)
     root = ET.parse(args.svg).getroot()  # raises on malformed XML
@@ -138,7 +164,27 @@ def svg(args, out):
     cells = [r for r in rects if r.get("class") == "cell"]
     lines = root.findall(f".//{ns}line")
     texts = root.findall(f".//{ns}text")
-    if args.kind == "heatmap":
+    if args.kind in ("compare", "rollout", "diff", "models", "search"):
+        want = expected_panels(args, out, shown, n_layer, n_head)
+        panels = [g for g in root.iter(ns + "g") if g.get("class") == "panel"]
+        got = [len([r for r in g.findall(ns + "rect") if r.get("class") == "cell"]) for g in panels]
+        check(got == want, f"cells per panel {got}, expected {want}")
+        check(len(cells) == len(rects) == sum(want),
+              f"{len(rects)} rects, {len(cells)} cells, expected {sum(want)}")
+        check(all(re.fullmatch(r"#[0-9a-f]{6}|url\(#masked\)", c.get("fill")) for c in cells),
+              "a cell without a colour")
+        words = [t.text or "" for t in texts]
+        if args.kind == "compare":
+            stats = [w for w in words if w.startswith("entropy ")]
+            check(len(stats) == args.panels, f"{len(stats)} statistics lines for {args.panels} heads")
+        if args.kind == "search":
+            top = [w for w in words if re.fullmatch(r"L\d+ H\d+", w)]
+            check("Top 10" in words and len(top) == min(10, n_layer * n_head),
+                  f"{len(top)} heads listed under 'Top 10'")
+        else:
+            check(len(texts) >= 2 * shown, f"only {len(texts)} labels for {shown} tokens")
+        print(f"check_export: {args.kind} SVG with cells per panel {got}")
+    elif args.kind == "heatmap":
         check(len(cells) == len(rects) == shown * shown,
               f"{len(rects)} rects, expected one per cell: {shown} x {shown}")
         labels = [t.text for t in texts]
@@ -191,7 +237,9 @@ def main():
     parser.add_argument("--screenshot")
     parser.add_argument("--export")
     parser.add_argument("--svg")
-    parser.add_argument("--kind", choices=["heatmap", "grid", "headview"])
+    parser.add_argument("--kind", choices=["heatmap", "grid", "headview", "compare", "diff",
+                                           "models", "search", "rollout"])
+    parser.add_argument("--panels", type=int)
     parser.add_argument("--file")
     argv = sys.argv[1:]
     if "--" not in argv:

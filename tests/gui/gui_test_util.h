@@ -16,6 +16,7 @@
 #include "attnscope/errors.h"
 #include "backend.h"
 #include "session.h"
+#include "test_util.h"
 
 namespace attnscope::test {
 
@@ -42,14 +43,7 @@ inline AttentionTrace make_word_trace(const std::string& text, int n_layer = 2, 
         t.tokens.spans.push_back({i == 0 ? -1 : 0, 0, 0});
         t.tokens.type_ids.push_back(0);
     }
-    t.mask.assign(size_t(T) * T, 0);
-    t.weights.assign(size_t(n_layer) * n_head * T * T, 0.0f);
-    for (int i = 0; i < T; ++i)
-        for (int j = 0; j <= i; ++j) t.mask[size_t(i) * T + j] = 1;
-    for (int lh = 0; lh < n_layer * n_head; ++lh)
-        for (int i = 0; i < T; ++i)
-            for (int j = 0; j <= i; ++j)
-                t.weights[(size_t(lh) * T + i) * T + j] = 1.0f / float(i + 1);
+    set_uniform_causal_attention(t);
     return t;
 }
 

@@ -1,16 +1,20 @@
 // Export and import in the app's logic (no window): opening an .npz of attention in the session
 // (shown as it is, never run), a bad file in the error panel with the previous trace kept, the SVG
-// of each view, and the background saver.
+// of each view (the compare-and-analyse views' from the matrices they draw, view_panels.h), what
+// each says when it has nothing to show yet, and the background saver.
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <thread>
 
+#include "analyst.h"
 #include "attnscope/trace_export.h"
 #include "background_task.h"
 #include "gui_test_util.h"
 #include "test_util.h"
+#include "view_panels.h"
 #include "view_svg.h"
 
 using namespace attnscope;
@@ -46,7 +50,7 @@ ModelSource import_source(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("session: an imported .npz is shown as it is; edits never run it") {
+TEST_CASE("session: an imported .npz is shown as it is, edits never run it") {
     const fs::path dir = test::temp_dir("session-import");
     const AttentionTrace made = test::make_word_trace("the cat sat on the mat", 3, 2);
     write_trace_npz(made, dir / "cat.npz");
@@ -77,7 +81,7 @@ TEST_CASE("session: an imported .npz is shown as it is; edits never run it") {
     CHECK(st.trace->tokens.tokens == made.tokens.tokens);
 
     // The engine refuses to run an imported "model" if asked directly.
-    CHECK_THROWS_AS(make_engine_backend()->run(*st.model, RunRequest{"x"}), InputError);
+    CHECK_THROWS_AS(make_engine_backend()->run(*st.model, RunRequest{.text = "x"}), InputError);
 
     // A bad file: an error panel titled for the file, the imported trace stays.
     test::write_file(dir / "bad.npz", "not a zip");
@@ -107,7 +111,7 @@ TEST_CASE("session: a model opened after an import runs the text again") {
     CHECK(session.stats().runs_submitted == 1);
 }
 
-TEST_CASE("view_svg: heatmap modes, grid and head view; other views say why not") {
+TEST_CASE("view_svg: heatmap modes, grid and head view, and the views without an SVG say why") {
     const AttentionTrace tr = test::make_word_trace("one two three four", 2, 3);
     auto display = std::make_shared<const DisplayTrace>(make_display_trace(tr, DisplayOptions{}));
     const size_t S = size_t(display->n_token);
@@ -139,11 +143,15 @@ TEST_CASE("view_svg: heatmap modes, grid and head view; other views say why not"
     CHECK(count(svg, "<circle ") == 2);
     CHECK(svg.find("stroke=\"#ff7f0e\"") == std::string::npos);  // head 1's colour
 
-    for (ViewKind v : {ViewKind::Compare, ViewKind::Rollout, ViewKind::Qkv}) {
+    // The Q/K/V view and the softmax stepper show vectors and steps, not attention matrices.
+    for (ViewKind v : {ViewKind::Qkv, ViewKind::Softmax}) {
         r.view = v;
         CHECK_FALSE(view_has_svg(v));
-        CHECK_THROWS_AS(view_svg(r), InputError);
+        CHECK_THROWS_WITH_AS(view_svg(r), doctest::Contains("export it as PNG"), InputError);
     }
+    for (ViewKind v :
+         {ViewKind::Compare, ViewKind::Diff, ViewKind::Models, ViewKind::Search, ViewKind::Rollout})
+        CHECK(view_has_svg(v));  // test_view_svg.cpp draws them
 
     const fs::path dir = test::temp_dir("view-svg");
     r.view = ViewKind::Grid;
@@ -179,4 +187,268 @@ TEST_CASE("BackgroundTask: one job at a time, its status line once, errors as te
           std::optional<std::string>(
               "could not save b.npz: cannot write b.npz: No space left on device"));
     CHECK(wakes == 2);
+}
+
+// [SECTION] The compare-and-analyse views
+
+namespace {
+
+// Cells of each <g class="panel">, in order.
+std::vector<size_t> cells_per_panel(const std::string& svg) {
+    std::vector<size_t> out;
+    for (size_t at = svg.find("<g class=\"panel\""); at != std::string::npos;
+         at = svg.find("<g class=\"panel\"", at + 1))
+        out.push_back(count(svg.substr(at, svg.find("</g>", at) - at), "<rect class=\"cell\""));
+    return out;
+}
+
+// Every query of (layer, head) attends only to itself: a head unlike make_word_trace's even rows.
+void attend_to_self(AttentionTrace& t, int layer, int head) {
+    const int T = t.n_token;
+    float* w = t.weights.data() + (size_t(layer) * t.n_head + head) * T * T;
+    for (int i = 0; i < T; ++i)
+        for (int j = 0; j < T; ++j) w[size_t(i) * T + j] = i == j ? 1.0f : 0.0f;
+}
+
+std::shared_ptr<const DisplayTrace> display_of(const AttentionTrace& t, DisplayOptions o = {}) {
+    return std::make_shared<const DisplayTrace>(make_display_trace(t, o));
+}
+
+// The Analyst's statistics and rollout of `trace` as `display` shows it, and the flow after
+// `flow_layer`.
+struct Analysed {
+    std::shared_ptr<const AnalysisOutput> products, flow;
+};
+Analysed analyse(std::shared_ptr<const AttentionTrace> trace,
+                 std::shared_ptr<const DisplayTrace> display, int flow_layer) {
+    Analyst analyst;
+    analyst.set_source(std::move(trace), std::move(display));
+    analyst.request_flow(flow_layer);
+    for (int i = 0; i < 5000 && !(analyst.products() && analyst.flow(flow_layer)); ++i) {
+        analyst.update();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    REQUIRE(analyst.products() != nullptr);
+    REQUIRE(analyst.flow(flow_layer) != nullptr);
+    return {analyst.products(), analyst.flow(flow_layer)};
+}
+
+std::string thrown(const SvgRequest& r) {
+    try {
+        view_svg(r);
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return "(nothing thrown)";
+}
+
+}  // namespace
+
+TEST_CASE("pair_panels: A and B on one scale, A - B diverging over its own largest difference") {
+    AttentionTrace ta = test::make_word_trace("one two three", 2, 2);
+    AttentionTrace tb = ta;
+    attend_to_self(tb, 1, 0);
+    const auto a = display_of(ta), b = display_of(tb);
+    DisplayOptions o;
+    o.scale = ValueScale::HeadMax;
+    o.colormap = Colormap::Magma;
+    const std::vector<PanelData> p = pair_panels(*a, {1, 0}, *b, {1, 0}, true, o);
+    REQUIRE(p.size() == 3);
+    // A's largest weight is 1 (the first row), B's too: one range [0, 1] for both.
+    CHECK(p[0].range.hi == 1.0f);
+    CHECK(p[1].range.hi == p[0].range.hi);
+    CHECK(p[0].map == Colormap::Magma);
+    CHECK(p[2].map == Colormap::RdBu);
+    // Row 1: A has 1/2, 1/2; B has 0, 1: A - B = +0.5, -0.5; the largest |difference| is 2/3
+    // (row 2: 1/3 - 1).
+    const int S = a->n_token;
+    CHECK(p[2].values[size_t(1) * S + 0] == doctest::Approx(0.5f));
+    CHECK(p[2].values[size_t(1) * S + 1] == doctest::Approx(-0.5f));
+    CHECK(p[2].range.hi == doctest::Approx(float(S - 1) / float(S)));
+    CHECK(p[2].range.lo == -p[2].range.hi);
+    CHECK(is_masked_value(p[0].values[1]));  // causal: query 0 cannot see key 1
+    CHECK(is_masked_value(p[2].values[1]));
+    CHECK(p[2].title == "A \xe2\x88\x92 B");
+
+    // The same head twice differs by 0: the range stays ±1 so that 0 is the middle colour.
+    const std::vector<PanelData> same = pair_panels(*a, {0, 1}, *a, {0, 1}, true, o);
+    CHECK(same[2].range.hi == 1.0f);
+    CHECK(pair_panels(*a, {0, 1}, *b, {0, 1}, false, o).size() == 2);
+}
+
+TEST_CASE("compare SVG: one panel per pin with its statistics, or why there is none") {
+    auto trace = std::make_shared<const AttentionTrace>(test::make_word_trace("a b c d", 2, 3));
+    DisplayOptions o;
+    o.hide_special = true;  // <s> hidden: 4 shown tokens
+    o.one_based = true;
+    const auto display = display_of(*trace, o);
+    const size_t S = size_t(display->n_token);
+    REQUIRE(S == 4);
+    const Analysed an = analyse(trace, display, 0);
+    SvgRequest r;
+    r.view = ViewKind::Compare;
+    r.display = display;
+    r.options = o;
+    r.trace = trace;
+    CHECK(view_has_svg(r.view));
+    CHECK(thrown(r).find("no heads are pinned") != std::string::npos);
+    r.compare.pins = {{0, 0}, {1, 2}, {0, 1}, {1, 1}, {5, 0}};  // the last is not in the model
+    CHECK(thrown(r).find("still being computed") != std::string::npos);
+    r.products = an.products;
+    const std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(4, S * S));
+    CHECK(count(svg, "<rect ") == 4 * S * S);
+    CHECK(count(svg, ">entropy ") == 4);
+    CHECK(svg.find("Layer 2 head 3") != std::string::npos);  // one-based labels
+    CHECK(svg.find(head_stats_line(an.products->stats[1 * 3 + 2], 0)) != std::string::npos);
+    CHECK(svg.find(">&lt;s&gt;<") == std::string::npos);  // hidden
+    CHECK(svg.find("special % over the full rows before hiding") != std::string::npos);
+}
+
+TEST_CASE("two sentences SVG: A, B and A - B when aligned, the differing token red") {
+    AttentionTrace ta = test::make_word_trace("one two three four", 2, 2);
+    AttentionTrace tb = test::make_word_trace("one two three five", 2, 2);
+    tb.tokens.ids[4] = 99;  // "five" is another token than "four"
+    attend_to_self(tb, 1, 1);
+    auto a = std::make_shared<const AttentionTrace>(ta);
+    auto b = std::make_shared<const AttentionTrace>(tb);
+    SvgRequest r;
+    r.view = ViewKind::Diff;
+    r.display = display_of(*a);
+    r.trace = a;
+    r.layer = 1;
+    r.head = 1;
+    CHECK(thrown(r).find("no sentence B") != std::string::npos);
+    r.compare.text_b = tb.text;
+    CHECK(thrown(r).find("has not run yet") != std::string::npos);
+    r.compare.trace_b = b;
+    r.compare.display_b = display_of(*b);
+    const size_t S = size_t(r.display->n_token);
+    std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(3, S * S));
+    CHECK(svg.find("1 token(s) differ (red)") != std::string::npos);
+    // "four" in A's axes (rows, keys of A and of A - B) and "five" in B's keys are red.
+    CHECK(count(svg, "fill=\"#d03020\"") == 4);
+    CHECK(svg.find(">five<") != std::string::npos);
+    CHECK(svg.find("B: one two three five") != std::string::npos);
+
+    // A longer sentence B: side by side, each panel its own size, and the reason.
+    AttentionTrace longer = test::make_word_trace("one two three four five", 2, 2);
+    r.compare.trace_b = std::make_shared<const AttentionTrace>(longer);
+    r.compare.display_b = display_of(longer);
+    svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>{S * S, (S + 1) * (S + 1)});
+    CHECK(svg.find("side by side only") != std::string::npos);
+    CHECK(count(svg, "fill=\"#d03020\"") == 0);
+}
+
+TEST_CASE("two models SVG: A - B when the shapes match, each model's statistics") {
+    AttentionTrace ta = test::make_word_trace("the cat sat", 2, 2);
+    AttentionTrace tb = ta;
+    attend_to_self(tb, 0, 1);
+    auto a = std::make_shared<const AttentionTrace>(ta);
+    auto b = std::make_shared<const AttentionTrace>(tb);
+    DisplayOptions o;
+    o.words = true;
+    const auto da = display_of(*a, o), db = display_of(*b, o);
+    const size_t S = size_t(da->n_token);
+    SvgRequest r;
+    r.view = ViewKind::Models;
+    r.display = da;
+    r.options = o;
+    r.trace = a;
+    r.model_name = "model-a";
+    r.layer = 0;
+    r.head = 1;
+    CHECK(thrown(r).find("no model B") != std::string::npos);
+    auto loaded = std::make_shared<LoadedModel>();
+    loaded->name = "model-b";
+    r.compare.model_b.model = loaded;
+    CHECK(thrown(r).find("has not run on this sentence") != std::string::npos);
+    r.compare.model_b.trace = b;
+    r.compare.model_b.display = db;
+    r.compare.model_b.stats =
+        std::make_shared<const std::vector<HeadStats>>(display_head_stats(*db, *b));
+    CHECK(thrown(r).find("still being computed") != std::string::npos);
+    r.products = analyse(a, da, 0).products;
+    const std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(3, S * S));
+    CHECK(svg.find(">A  L0 H1<") != std::string::npos);
+    CHECK(svg.find(">B  L0 H1<") != std::string::npos);
+    CHECK(svg.find("B: model-b") != std::string::npos);
+    CHECK(count(svg, ">entropy ") == 2);  // A and B, none under A - B
+    // B's statistics are B's: its head attends to itself.
+    CHECK(svg.find(head_stats_line((*r.compare.model_b.stats)[1], 2)) != std::string::npos);
+    CHECK(svg.find("prev 0%  self 100%") != std::string::npos);
+}
+
+TEST_CASE("head search SVG: the layers x heads map and the top ten, or why not yet") {
+    AttentionTrace t = test::make_word_trace("a b c d e", 3, 4);
+    attend_to_self(t, 2, 3);
+    auto trace = std::make_shared<const AttentionTrace>(t);
+    const auto display = display_of(*trace);
+    SvgRequest r;
+    r.view = ViewKind::Search;
+    r.display = display;
+    r.trace = trace;
+    r.focus_token = 4;  // "d"
+    CHECK(thrown(r).find("Click a query token") != std::string::npos);
+    r.compare.search_key = 4;
+    std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>{12});
+    // Head (2, 3) puts all of "d"'s weight on itself: first in the list.
+    const HeadSearch s = search_heads(*display, nullptr, 4, 4, SearchRank::Weight,
+                                      HeadStatistic::Self, Colormap::Viridis);
+    REQUIRE(s.ranking.size() == 12);
+    CHECK(s.ranking[0].layer == 2);
+    CHECK(s.ranking[0].head == 3);
+    CHECK(s.map.range.hi == 1.0f);
+    CHECK(svg.find(">Top 10<") != std::string::npos);
+    CHECK(count(svg, ">L2 H3<") == 1);
+    CHECK(svg.find("From &apos;d&apos; (token 4) to &apos;d&apos; (token 4)") != std::string::npos);
+
+    r.compare.rank = SearchRank::Statistic;
+    r.compare.statistic = HeadStatistic::Self;
+    CHECK(thrown(r).find("Computing head statistics") != std::string::npos);
+    r.products = analyse(trace, display, 0).products;
+    svg = view_svg(r);
+    CHECK(svg.find("Heads by attend to self") != std::string::npos);
+    CHECK(std::string(statistic_title(HeadStatistic::MaxWeight)) == "largest weight");
+    CHECK(count(svg, "<rect ") == 12);
+}
+
+TEST_CASE("rollout SVG: layer mean, rollout and flow on every token") {
+    auto trace = std::make_shared<const AttentionTrace>(test::make_word_trace("a b c", 2, 2));
+    DisplayOptions o;
+    o.hide_special = true;  // the rollout still shows <s>: the residual path runs through it
+    const auto display = display_of(*trace, o);
+    SvgRequest r;
+    r.view = ViewKind::Rollout;
+    r.display = display;
+    r.options = o;
+    r.trace = trace;
+    r.layer = 1;
+    CHECK(thrown(r).find("rollout is still being computed") != std::string::npos);
+    const Analysed an = analyse(trace, display, 1);
+    r.products = an.products;
+    const size_t T = size_t(trace->n_token);
+    std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(2, T * T));  // no flow yet
+    CHECK(svg.find("layer mean, rollout<") != std::string::npos);
+    r.flow = an.flow;
+    svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(3, T * T));
+    CHECK(svg.find(">Flow<") != std::string::npos);
+    CHECK(svg.find(">&lt;s&gt;<") != std::string::npos);
+    const std::vector<PanelData> p = rollout_panels(*an.products, an.flow.get(), 1, o.colormap);
+    for (const PanelData& panel : p)
+        CHECK(svg.find(">" + rollout_range_label(panel.range) + "<") != std::string::npos);
+}
+
+TEST_CASE("run_status: a run's time, or imported for a trace read from a file") {
+    AttentionTrace t = test::make_word_trace("a b", 1, 1);
+    CHECK(run_status(&t, 0.0123) == "run 12 ms");
+    t.imported = true;
+    CHECK(run_status(&t, 0.0) == "imported");
+    CHECK(run_status(nullptr, 1.0).empty());
 }
