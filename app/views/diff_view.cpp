@@ -76,15 +76,8 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         ImGui::PopStyleColor();
     }
     if (!m_layout.comparable || a.n_token == 0 || b.n_token == 0) return edited;
-    ImGui::TextDisabled("A and B (%s):", lens_description(a).c_str());
-    ImGui::SameLine();
-    m_legend.draw(renderer, m_a.colormap(), m_a.range(), ImGui::GetFontSize() * 5.0f);
+    m_legends.draw(renderer, lens_description(a), m_a, m_layout.difference ? &m_diff : nullptr);
     if (m_layout.difference) {
-        ImGui::SameLine(0, 24.0f);
-        ImGui::TextDisabled("A \xe2\x88\x92 B:");
-        ImGui::SameLine();
-        m_diff_legend.draw(renderer, m_diff.colormap(), m_diff.range(),
-                           ImGui::GetFontSize() * 5.0f);
         if (!m_layout.differing_tokens.empty()) {
             ImGui::SameLine(0, 24.0f);
             ImGui::TextDisabled("%d token(s) differ (red)", int(m_layout.differing_tokens.size()));

@@ -35,7 +35,7 @@ class DiffView {
     PairLayout m_layout;
     std::vector<uint8_t> m_differs;  // [S] label style: 1 special, 2 differs between A and B
     MatrixPanel m_a, m_b, m_diff;
-    ColorLegend m_legend, m_diff_legend;
+    PairLegends m_legends;
     int m_hover_row = -1, m_hover_col = -1;
 };
 

@@ -7,8 +7,8 @@
 
 namespace attnscope::app {
 
-void MatrixPanel::set(gfx::HeatmapRenderer& renderer, std::vector<float> values, int rows,
-                      int cols, Colormap map, ValueRange range) {
+void MatrixPanel::set(gfx::HeatmapRenderer& renderer, std::vector<float> values, int rows, int cols,
+                      Colormap map, ValueRange range) {
     m_values = std::move(values);
     m_rows = rows;
     m_cols = cols;
@@ -139,6 +139,19 @@ void ColorLegend::draw(gfx::HeatmapRenderer& renderer, Colormap map, ValueRange 
     ImGui::Dummy(ImVec2(width, h));
     ImGui::SameLine();
     ImGui::Text("%.2f", range.hi);
+}
+
+void PairLegends::draw(gfx::HeatmapRenderer& renderer, const std::string& lens,
+                       const MatrixPanel& a, const MatrixPanel* difference) {
+    const float width = ImGui::GetFontSize() * 5.0f;
+    ImGui::TextDisabled("A and B (%s):", lens.c_str());
+    ImGui::SameLine();
+    m_pair.draw(renderer, a.colormap(), a.range(), width);
+    if (!difference) return;
+    ImGui::SameLine(0, 24.0f);
+    ImGui::TextDisabled("A \xe2\x88\x92 B:");
+    ImGui::SameLine();
+    m_difference.draw(renderer, difference->colormap(), difference->range(), width);
 }
 
 }  // namespace attnscope::app

@@ -78,4 +78,15 @@ class ColorLegend {
     ValueRange m_range{0, 0};
 };
 
+// The legends above a pair of panels (two sentences, two models): "A and B (lens):" with A's
+// colour bar, and "A − B:" with the difference's bar when there is a difference panel.
+class PairLegends {
+  public:
+    void draw(gfx::HeatmapRenderer& renderer, const std::string& lens, const MatrixPanel& a,
+              const MatrixPanel* difference);
+
+  private:
+    ColorLegend m_pair, m_difference;
+};
+
 }  // namespace attnscope::app

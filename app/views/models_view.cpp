@@ -164,16 +164,8 @@ ModelsView::Action ModelsView::draw(AppState& st, const Analyst& analyst,
         ImGui::TextUnformatted("No tokens to show (all are hidden special tokens).");
         return action;
     }
-    ImGui::TextDisabled("A and B (%s):", lens_description(*st.display).c_str());
-    ImGui::SameLine();
-    m_legend.draw(renderer, m_a.colormap(), m_a.range(), ImGui::GetFontSize() * 5.0f);
-    if (m_layout.difference) {
-        ImGui::SameLine(0, 24.0f);
-        ImGui::TextDisabled("A \xe2\x88\x92 B:");
-        ImGui::SameLine();
-        m_diff_legend.draw(renderer, m_diff.colormap(), m_diff.range(),
-                           ImGui::GetFontSize() * 5.0f);
-    }
+    m_legends.draw(renderer, lens_description(*st.display), m_a,
+                   m_layout.difference ? &m_diff : nullptr);
     draw_panels(st, analyst, st.selection, probes);
     return action;
 }

@@ -52,7 +52,7 @@ class ModelsView {
     bool m_up_to_date = false;
     ModelsLayout m_layout;
     MatrixPanel m_a, m_b, m_diff;
-    ColorLegend m_legend, m_diff_legend;
+    PairLegends m_legends;
     std::string m_folder;  // the "model folder" box for a model B not in the list
     int m_hover_row = -1, m_hover_col = -1;
 };
