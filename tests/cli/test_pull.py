@@ -473,11 +473,20 @@ def case_app_downloads_from_model_picker():
         with Sandbox(repos={"gpt2": repo}) as box:
             box.server.throttle = 20_000_000
             # 1042,427: the Download button in the default 1280x800 layout of the picker.
-            proc = subprocess.run(
-                ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", APP,
-                 "--model", os.path.join(MODELS, "test--bert-tiny-random"), "--text", TEXT,
-                 "--open-model-picker", "--click", "1042,427", "--frames", "2"],
-                capture_output=True, timeout=60, env={**box.env, "ASAN_OPTIONS": "detect_leaks=0"})
+            def run_app():
+                return subprocess.run(
+                    ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", APP,
+                     "--model", os.path.join(MODELS, "test--bert-tiny-random"), "--text", TEXT,
+                     "--open-model-picker", "--click", "1042,427", "--frames", "2"],
+                    capture_output=True, timeout=60,
+                    env={**box.env, "ASAN_OPTIONS": "detect_leaks=0"})
+            proc = run_app()
+            if not box.server.requests():
+                # Seen once in a full `ctest -j2` run and never reproduced alone or under load:
+                # the click reached no button and nothing was requested. One more try, said
+                # aloud; a second miss fails below.
+                print("the first run requested nothing from the server; trying once more")
+                proc = run_app()
             out = proc.stdout.decode(errors="replace")
             err = proc.stderr.decode(errors="replace")
             check(proc.returncode == 0 and "model gpt2," in out and "error panel" not in err,
