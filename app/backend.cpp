@@ -64,16 +64,7 @@ Encoding repeat_encoding(const Encoding& e, int n) {
     for (int i = 0; i < n_body; ++i) order.push_back(body[size_t(i) % body.size()]);
     if (trail) order.push_back(T - 1);
 
-    Encoding out;
-    for (int32_t i : order) {
-        out.ids.push_back(e.ids[i]);
-        out.tokens.push_back(e.tokens[i]);
-        out.texts.push_back(e.texts[i]);
-        out.spans.push_back(e.spans[i]);
-        out.type_ids.push_back(e.type_ids[i]);
-        out.special.push_back(e.special[i]);
-    }
-    return out;
+    return select_tokens(e, order);
 }
 
 class EngineBackend final : public Backend {
@@ -103,7 +94,8 @@ class EngineBackend final : public Backend {
   private:
     // An .npz of attention: a stand-in "model" that carries the imported trace.
     static LoadedModel load_import(const ModelSource& source) {
-        auto trace = std::make_shared<const AttentionTrace>(import_attention_npz(source.import_file));
+        auto trace =
+            std::make_shared<const AttentionTrace>(import_attention_npz(source.import_file));
         LoadedModel m;
         m.source = source;
         m.name = source.import_file.filename().string();

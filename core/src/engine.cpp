@@ -15,20 +15,12 @@ namespace {
 // Cuts an encoding to n tokens. Encoders keep their closing special token ([SEP], </s>) so the
 // input still looks like what the model was trained on.
 Encoding truncate_encoding(const Encoding& enc, int n, bool keep_last_special) {
-    Encoding out;
-    auto take = [&](int i) {
-        out.ids.push_back(enc.ids[i]);
-        out.tokens.push_back(enc.tokens[i]);
-        out.texts.push_back(enc.texts[i]);
-        out.spans.push_back(enc.spans[i]);
-        out.type_ids.push_back(enc.type_ids[i]);
-        out.special.push_back(enc.special[i]);
-    };
     const int last = enc.size() - 1;
     const bool keep_last = keep_last_special && enc.special[last];
-    for (int i = 0; i < n - (keep_last ? 1 : 0); ++i) take(i);
-    if (keep_last) take(last);
-    return out;
+    std::vector<int32_t> positions;
+    for (int i = 0; i < n - (keep_last ? 1 : 0); ++i) positions.push_back(i);
+    if (keep_last) positions.push_back(last);
+    return select_tokens(enc, positions);
 }
 
 std::vector<int32_t> position_ids_for(const ModelConfig& config, const Encoding& enc) {
@@ -84,7 +76,8 @@ void fill_top_k(Prediction& pred, const Model& model, int top_k) {
 AttentionTrace run_encoding(const Model& model, const Encoding& input, const RunOptions& options) {
     const ModelConfig& c = model.config();
     if (input.size() == 0)
-        throw InputError("the text gives no tokens for " + model.name() + "; type at least one word");
+        throw InputError("the text gives no tokens for " + model.name() +
+                         "; type at least one word");
     Encoding enc = input;
     if (enc.size() > c.max_positions) {
         if (!options.truncate) throw TooLongError(enc.size(), c.max_positions);

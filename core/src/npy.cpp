@@ -21,6 +21,7 @@
 #include <set>
 
 #include "attnscope/errors.h"
+#include "atomic_file.h"
 #include "npy_internal.h"
 #include "unicode.h"
 

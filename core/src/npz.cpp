@@ -13,6 +13,7 @@
 
 #include "attnscope/errors.h"
 #include "attnscope/npy.h"
+#include "atomic_file.h"
 #include "npy_internal.h"
 
 namespace attnscope {

@@ -54,15 +54,6 @@ std::string supported_dtype_list() {
     return out;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-    std::string out = "[";
-    for (size_t i = 0; i < shape.size(); ++i) {
-        if (i) out += ", ";
-        out += std::to_string(shape[i]);
-    }
-    return out + "]";
-}
-
 // Appends a bounded rendering of `value`. json::dump would recurse once per nesting level, and a
 // hostile header can nest millions of levels deep, so containers stop after a few levels and
 // everything stops after about 60 characters.
@@ -289,6 +280,15 @@ void convert_numeric(std::span<const uint8_t> bytes, std::span<float> out) {
 }
 
 }  // namespace
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+    std::string out = "[";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) out += ", ";
+        out += std::to_string(shape[i]);
+    }
+    return out + "]";
+}
 
 const char* dtype_name(DType dtype) {
     for (const auto& e : k_dtypes)

@@ -1,5 +1,6 @@
 // The parts every tokenizer shares: added-token splitting, BPE merging and Encoding assembly.
 #include <algorithm>
+#include <cassert>
 #include <cstdio>
 #include <string>
 
@@ -334,3 +335,21 @@ Encoding TokenizerBase::encode(std::string_view text, std::optional<std::string_
 }
 
 }  // namespace attnscope::detail
+
+namespace attnscope {
+
+Encoding select_tokens(const Encoding& enc, std::span<const int32_t> positions) {
+    Encoding out;
+    for (int32_t i : positions) {
+        assert(i >= 0 && i < enc.size());
+        out.ids.push_back(enc.ids[i]);
+        out.tokens.push_back(enc.tokens[i]);
+        out.texts.push_back(enc.texts[i]);
+        out.spans.push_back(enc.spans[i]);
+        out.type_ids.push_back(enc.type_ids[i]);
+        out.special.push_back(enc.special[i]);
+    }
+    return out;
+}
+
+}  // namespace attnscope

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "atomic_file.h"
 #include "attnscope/errors.h"
 #include "attnscope/model.h"
 
@@ -57,39 +58,13 @@ void require_head(const AttentionTrace& trace, int layer, int head) {
                          std::to_string(trace.n_head - 1) + ")");
 }
 
-// Writes through a temporary sibling (the same rule as write_npz: complete or absent).
-template <typename F>
-void write_text_file(const std::filesystem::path& path, F&& write) {
-    std::filesystem::path tmp = path;
-    tmp += ".part";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
-    try {
-        write(f);
-    } catch (...) {
-        std::fclose(f);
-        std::remove(tmp.c_str());
-        throw;
-    }
-    if (std::fclose(f) != 0) {
-        std::remove(tmp.c_str());
-        throw Error("cannot write " + path.string() + " (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw Error("cannot write " + path.string() + ": " + ec.message());
-    }
-}
-
 }  // namespace
 
 void save_trace(const AttentionTrace& trace, const std::filesystem::path& path, TraceFormat format,
                 int layer, int head) {
     switch (format) {
         case TraceFormat::Json:
-            write_text_file(path, [&](std::FILE* f) {
+            detail::write_c_file_atomically(path, [&](std::FILE* f) {
                 JsonWriter out(f, path.string());
                 write_trace_json(out, trace);
                 out.flush();
@@ -100,7 +75,7 @@ void save_trace(const AttentionTrace& trace, const std::filesystem::path& path, 
             break;
         case TraceFormat::Csv: {
             const std::string csv = head_csv(trace, layer, head);  // checks the range first
-            write_text_file(path, [&](std::FILE* f) {
+            detail::write_c_file_atomically(path, [&](std::FILE* f) {
                 if (std::fwrite(csv.data(), 1, csv.size(), f) != csv.size())
                     throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
             });

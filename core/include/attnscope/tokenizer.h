@@ -35,6 +35,10 @@ struct Encoding {
     int32_t size() const { return static_cast<int32_t>(ids.size()); }
 };
 
+// The tokens of `enc` at `positions`, in that order (a position may repeat), with every field
+// carried along: truncation, and the repeated inputs of benchmarks.
+Encoding select_tokens(const Encoding& enc, std::span<const int32_t> positions);
+
 enum class TokenizerKind { ByteLevelBpe, WordPiece, SentencePieceBpe };
 
 class Tokenizer {
