@@ -5,6 +5,7 @@
 // fresh pages (the kernel zeroing each one), about a tenth of the run. The app and `bench` run
 // the same sizes again and again; handing back a block freed by the previous run skips all that.
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -15,6 +16,17 @@
 namespace attnscope::detail {
 
 namespace {
+
+// Every block starts on a 64-byte boundary (an AVX-512 register, a cache line). Eigen's
+// vectorised loops peel elements up to the first aligned address, so with malloc's 16-byte
+// alignment the order of additions, and the last bits of every score, depended on where a buffer
+// happened to land: the same model opened through a longer path gave different bits.
+constexpr size_t k_alignment = 64;
+
+void* aligned_block(size_t bytes) {
+    const size_t rounded = (std::max<size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
+    return std::aligned_alloc(k_alignment, rounded);
+}
 
 // Smaller blocks are left to malloc, which already recycles them.
 constexpr size_t k_cached_min_bytes = size_t(8) << 20;
@@ -58,7 +70,7 @@ BlockCache& cache() {
 
 void* allocate_trace_bytes(size_t bytes) {
     if (bytes < k_cached_min_bytes) {
-        if (void* p = std::malloc(bytes ? bytes : 1)) return p;
+        if (void* p = aligned_block(bytes)) return p;
         throw std::bad_alloc();
     }
     BlockCache& c = cache();
@@ -88,7 +100,7 @@ void* allocate_trace_bytes(size_t bytes) {
     }
     if (best < 0) {
         const size_t capacity = capacity_for(bytes);
-        block = {std::malloc(capacity), capacity};
+        block = {aligned_block(capacity), capacity};
         if (!block.p) throw std::bad_alloc();
     }
     c.live_blocks.push_back(block);
