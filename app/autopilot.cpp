@@ -63,11 +63,17 @@ FrameOutcome AutoPilot::end_frame(bool settled, Clock::time_point now) {
     FrameOutcome out;
     const double frame = ms_between(m_last_frame_end, now);
     m_last_frame_end = now;
+    m_settled_streak = settled ? m_settled_streak + 1 : 0;
+    // A click waits for a second settled frame in a row. ImGui hides a window or popup in the
+    // frame it appears and picks the hovered window from the previous frame's rectangles, so a
+    // press in the frame after a popup first showed (say, the model picker opened at start-up
+    // while the model loaded within a frame) hits nothing. Seen once under ctest -j2.
+    const bool ready_to_click = m_settled_streak >= 2;
     switch (m_phase) {
         case Phase::Clicking:
             if (m_click_stage < 2) {
                 ++m_click_stage;  // pressed, then released: one frame each
-            } else if (settled) {
+            } else if (ready_to_click) {
                 m_click_stage = 0;
                 if (++m_click == m_config.clicks.size()) start_next_phase(now);
             } else if (ms_between(m_phase_start, now) > m_config.timeout * 1000.0) {
@@ -76,13 +82,14 @@ FrameOutcome AutoPilot::end_frame(bool settled, Clock::time_point now) {
             }
             break;
         case Phase::Settling:
-        case Phase::Typing:
+        case Phase::Typing: {
             if (m_phase == Phase::Typing && m_key_pending && settled) {
                 m_latency_ms.push_back(ms_between(m_key_time, now));
                 m_key_pending = false;
                 m_phase_start = now;
             }
-            if (settled && !m_key_pending) {
+            const bool clicks_next = m_phase == Phase::Settling && !m_config.clicks.empty();
+            if (settled && !m_key_pending && (!clicks_next || ready_to_click)) {
                 if (m_phase == Phase::Settling || m_typed >= m_config.type_text.size())
                     start_next_phase(now);
                 m_phase_start = now;
@@ -92,6 +99,7 @@ FrameOutcome AutoPilot::end_frame(bool settled, Clock::time_point now) {
                 out.exit = true;
             }
             break;
+        }
         case Phase::Rendering:
             m_frame_ms.push_back(frame);
             if (++m_rendered >= m_config.frames) {

@@ -64,6 +64,7 @@ class AutoPilot {
     Phase m_phase = Phase::Settling;
     size_t m_click = 0;     // the click in progress
     int m_click_stage = 0;  // 0: press this frame, 1: release this frame, 2: wait to settle
+    int m_settled_streak = 0;  // settled frames in a row, up to this one
     Clock::time_point m_phase_start;
     Clock::time_point m_last_frame_end;
     size_t m_typed = 0;          // bytes of type_text typed so far

@@ -116,13 +116,16 @@ TEST_CASE("autopilot: types one key per settled screen and measures latency") {
     CHECK(p.latency_ms()[1] == doctest::Approx(10.0));
 }
 
-TEST_CASE("autopilot: clicks press for one frame and release the next then wait to settle") {
+TEST_CASE("autopilot: clicks wait for two settled frames, press for one frame and release the next") {
     const auto t0 = AutoPilot::Clock::now();
     ScriptConfig c = script(1, "", 10);
     c.clicks = {{10, 20}, {30, 40}};
     c.hover = ScriptPoint{5, 6};
     AutoPilot p(c, t0);
     CHECK_FALSE(p.mouse().on_window);  // settling: off the window
+    p.end_frame(true, t0);
+    // One settled frame is not enough: a popup that appeared in it cannot be hovered yet.
+    CHECK(p.phase() == AutoPilot::Phase::Settling);
     p.end_frame(true, t0);
     CHECK(p.phase() == AutoPilot::Phase::Clicking);
     ScriptMouse m = p.mouse();
@@ -132,6 +135,8 @@ TEST_CASE("autopilot: clicks press for one frame and release the next then wait 
     p.end_frame(false, t0);
     p.end_frame(false, t0);  // the click's effect is not on screen yet
     CHECK(p.mouse().pos.x == 10);
+    p.end_frame(true, t0);
+    CHECK_FALSE(p.mouse().down);  // settled once: the next press waits for a second frame
     p.end_frame(true, t0);
     m = p.mouse();
     CHECK((m.down && m.pos.x == 30));
