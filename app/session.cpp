@@ -76,6 +76,13 @@ bool Session::update(Clock::time_point now) {
     m_state.loading.active = m_loader.busy();
     m_state.loading.progress = m_loader.progress();
     m_state.running = m_runner.busy() || m_pending_edit.has_value();
+    if (!idle()) {
+        m_last_busy = now;
+        m_memory_released = false;
+    } else if (!m_memory_released && now - m_last_busy >= m_config.release_memory_after) {
+        detail::release_cached_trace_memory();
+        m_memory_released = true;
+    }
     return changed;
 }
 

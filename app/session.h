@@ -28,6 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 struct SessionConfig {
     std::chrono::milliseconds debounce{25};  // pause after the last keystroke before a run
+    // After this long with nothing to do, the engine's kept trace blocks (up to 1.5 GiB after a
+    // long input, kept so the next keystroke's run skips the page faults) go back to the system.
+    std::chrono::milliseconds release_memory_after{20000};
 };
 
 class Session {
@@ -124,6 +127,8 @@ class Session {
     bool m_waiting_b = false;  // the newest B request has not answered yet
     std::shared_ptr<const LoadedModel> m_model_b;
     std::optional<Clock::time_point> m_pending_edit_b;
+    Clock::time_point m_last_busy = Clock::now();  // the last update() that was not idle
+    bool m_memory_released = false;                // since m_last_busy
     SecondModel m_second;  // model B, on its own workers
 
     // Last: destroyed first, so no job outlives the members it reads.

@@ -24,7 +24,8 @@ namespace {
 constexpr size_t k_alignment = 64;
 
 void* aligned_block(size_t bytes) {
-    const size_t rounded = (std::max<size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
+    const size_t rounded =
+        (std::max<size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
     return std::aligned_alloc(k_alignment, rounded);
 }
 
@@ -138,6 +139,12 @@ void release_cached_trace_memory() noexcept {
     for (const Block& b : c.free_blocks) std::free(b.p);
     c.free_blocks.clear();
     c.free_bytes = 0;
+}
+
+size_t cached_trace_bytes() noexcept {
+    BlockCache& c = cache();
+    std::lock_guard lock(c.mutex);
+    return c.free_bytes;
 }
 
 }  // namespace attnscope::detail

@@ -1,6 +1,9 @@
 // Trace buffers: resize() leaves floats unwritten, and big blocks freed by one run are handed to
 // the next run of a similar size instead of going back to the kernel (trace_buffer.cpp).
 
+#include <cstdint>
+#include <vector>
+
 #include "attnscope/trace.h"
 #include "test_util.h"
 
@@ -16,9 +19,11 @@ TEST_CASE("a big trace buffer freed by one run is reused by the next run of a si
         a[n - 1] = 1.0f;
         first = a.data();
     }
+    CHECK(detail::cached_trace_bytes() >= n * sizeof(float));
     FloatBuffer b;
     b.resize(n - 1000);  // a few tokens shorter: still fits
     CHECK(b.data() == first);
+    CHECK(detail::cached_trace_bytes() == 0);
 
     // Much smaller requests do not take a block more than twice their size.
     FloatBuffer c;
@@ -28,6 +33,21 @@ TEST_CASE("a big trace buffer freed by one run is reused by the next run of a si
     FloatBuffer d;
     d.resize(n / 3);
     CHECK(d.data() != third);
+    CHECK(detail::cached_trace_bytes() > 0);
+    detail::release_cached_trace_memory();
+    CHECK(detail::cached_trace_bytes() == 0);
+}
+
+TEST_CASE("trace buffers start on 64-byte lines, small and large") {
+    // Vectorised loops peel up to the first aligned element: unaligned buffers made the last bits
+    // of a result depend on where the heap put them.
+    for (size_t n : {size_t(1), size_t(3), size_t(1000), size_t(5) << 20}) {
+        std::vector<FloatBuffer> buffers(5);
+        for (FloatBuffer& b : buffers) {
+            b.resize(n);
+            CHECK(reinterpret_cast<uintptr_t>(b.data()) % 64 == 0);
+        }
+    }
     detail::release_cached_trace_memory();
 }
 

@@ -229,3 +229,29 @@ TEST_CASE("session: an empty text does not run and keeps the last trace") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("session: kept trace memory goes back to the system after a quiet while") {
+    auto shared = std::make_shared<FakeBackend::Shared>();
+    Session session{std::make_unique<FakeBackend>(shared), SessionConfig{50ms, 5s}};
+    session.open_model({"models/tiny", ""});
+    REQUIRE(pump(session, [&] { return session.state().trace && session.idle(); }));
+    detail::release_cached_trace_memory();
+    { FloatBuffer big(size_t(4) << 20); }  // 16 MiB: a block the engine keeps for the next run
+    REQUIRE(detail::cached_trace_bytes() > 0);
+
+    const Clock::time_point t = Clock::now();
+    session.update(t);
+    CHECK(detail::cached_trace_bytes() > 0);  // just idle: the next keystroke may want it
+    session.update(t + 6s);
+    CHECK(detail::cached_trace_bytes() == 0);  // quiet for longer than release_memory_after
+
+    // A new run starts the wait again.
+    session.state().input.text = "hello again";
+    session.run_now();
+    REQUIRE(pump(session,
+                 [&] { return session.state().trace->text == "hello again" && session.idle(); }));
+    { FloatBuffer big(size_t(4) << 20); }
+    session.update(Clock::now());
+    CHECK(detail::cached_trace_bytes() > 0);
+    detail::release_cached_trace_memory();
+}

@@ -25,8 +25,10 @@ namespace detail {
 // fault in a fresh 1.3 GiB from the kernel on every keystroke. Thread-safe.
 void* allocate_trace_bytes(size_t bytes);
 void free_trace_bytes(void* p, size_t bytes) noexcept;
-// Gives the kept blocks back to the system (e.g. when the app goes idle on a short input).
+// Gives the kept blocks back to the system (the app does when nothing has run for a while).
 void release_cached_trace_memory() noexcept;
+// Bytes in kept blocks (freed by a run, not yet given back).
+size_t cached_trace_bytes() noexcept;
 }  // namespace detail
 
 // The allocator of trace buffers: reuses big blocks (above), and resize() leaves new
