@@ -78,7 +78,7 @@ struct Prediction {
     std::vector<int32_t> positions;          // [P] token index the prediction is for (last token;
                                              //     or each [MASK])
     std::vector<std::vector<TokenProb>> top;  // [P][k] best first
-    std::vector<float> logits;               // [P][V] full logits at those positions
+    FloatBuffer logits;                      // [P][V] full logits at those positions
 };
 
 struct AttentionTrace {
