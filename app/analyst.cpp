@@ -70,7 +70,10 @@ void Analyst::request_flow(int layer) {
 
 void Analyst::update() {
     for (JobResult& r : m_analysis_worker.take_results()) {
-        if (r.generation != m_analysis_gen) continue;  // an older trace's
+        if (r.generation != m_analysis_gen) {  // an older trace's
+            ++m_stale_dropped;
+            continue;
+        }
         if (r.error) {
             m_error = r.error->title + ": " + r.error->detail;
             continue;
@@ -78,7 +81,10 @@ void Analyst::update() {
         m_products = std::get<std::shared_ptr<const AnalysisOutput>>(r.output);
     }
     for (JobResult& r : m_flow_worker.take_results()) {
-        if (r.generation != m_flow_gen) continue;  // cancelled or replaced
+        if (r.generation != m_flow_gen) {  // cancelled or replaced
+            ++m_stale_dropped;
+            continue;
+        }
         m_flow_layer = -1;
         m_cancel.reset();
         if (r.error) {

@@ -9,6 +9,7 @@
 //   cancel flag; a new source or another layer cancels the running one. Results are cached per
 //   layer until the source changes.
 // - Results of an older source are dropped (generation numbers, like the Session's).
+// - The Two models view runs a second Analyst on model B's trace (models_rollout.h).
 //
 // Thread-safety: all methods are for the UI thread.
 #pragma once
@@ -67,6 +68,8 @@ class Analyst {
     const std::string& error() const { return m_error; }
     // Nothing queued or running.
     bool idle() const { return !m_analysis_worker.busy() && !m_flow_worker.busy(); }
+    // Results dropped because their source or flow request had been replaced.
+    int stale_dropped() const { return m_stale_dropped; }
 
   private:
     void cancel_flow();
@@ -81,6 +84,7 @@ class Analyst {
     std::shared_ptr<const AnalysisOutput> m_products;
     std::map<int, std::shared_ptr<const AnalysisOutput>> m_flows;  // by layer
     std::string m_error;
+    int m_stale_dropped = 0;
 
     // Last: destroyed first, so no job outlives the members it reads.
     Worker m_analysis_worker;

@@ -66,7 +66,8 @@ App::App(const AppArgs& args, std::function<void()> wake)
 App::~App() = default;
 
 bool App::init_graphics(std::string* error) {
-    if (!gfx::load_fonts(m_font_scale, false))
+    m_atlas_codepoints.add(shown_texts(m_session.state(), m_models));  // e.g. a CJK --text
+    if (!gfx::load_fonts(m_font_scale, m_atlas_codepoints.codepoints(), false))
         std::fprintf(stderr, "attnscope: DejaVu Sans not found, using the built-in font\n");
     ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
@@ -102,11 +103,17 @@ void App::fail(int code, const std::string& message) {
 
 // [SECTION] Frame
 
+bool App::atlas_lacks_characters() const {
+    return !m_atlas_codepoints.missing(shown_texts(m_session.state(), m_models)).empty();
+}
+
 void App::before_frame() {
+    // Only a character not yet in the atlas rebuilds it: a CJK font's full ranges are too big.
+    const bool new_chars = m_atlas_codepoints.add(shown_texts(m_session.state(), m_models));
     const float wanted = m_session.state().options.font_scale;
-    if (wanted == m_font_scale) return;
+    if (wanted == m_font_scale && !new_chars) return;
     m_font_scale = wanted;
-    gfx::load_fonts(m_font_scale, true);
+    gfx::load_fonts(m_font_scale, m_atlas_codepoints.codepoints(), true);
     ImGui::GetStyle() = m_base_style;
     ImGui::GetStyle().ScaleAllSizes(m_font_scale);
 }
@@ -372,6 +379,7 @@ void App::draw_view(ViewKind view) {
 bool App::settled() const {
     const AppState& st = m_session.state();
     if (!m_session.idle() || m_font_scale != st.options.font_scale) return false;
+    if (atlas_lacks_characters()) return false;
     if (m_download.status().active) return false;  // a download opens its model when done
     if (!st.model || !st.display) return true;
     if (!m_startup_selection_done || m_tab_view != st.selection.view) return false;
@@ -400,6 +408,7 @@ double App::idle_wait_seconds() const {
     if (m_pilot && m_pilot->phase() == AutoPilot::Phase::Rendering) return 0.0;
     if (m_session.state().display && !settled() && m_session.idle()) return 0.0;
     if (m_export_request || m_font_scale != m_session.state().options.font_scale) return 0.0;
+    if (atlas_lacks_characters()) return 0.0;  // the next frame's rebuild replaces the boxes
     if (m_saver.busy()) return 0.05;  // its status line appears when it ends
     if (m_session.state().selection.view == ViewKind::Softmax && m_teaching.animating()) return 0.0;
     // Otherwise sleep until input, a worker's result (it wakes the loop) or the debounce's end,
@@ -464,12 +473,17 @@ void App::capture(int width, int height) {
     } else if (!st.compare.model_b.error.empty()) {
         std::printf("attnscope: model B failed: %s\n", st.compare.model_b.error.c_str());
     }
+    if (const std::string r = m_analysis.models_rollout_summary(); !r.empty())
+        std::printf("attnscope: models view: %s\n", r.c_str());
     if (const CompareState& c = st.compare; c.display_b && c.trace_b && st.display && st.trace) {
         const PairLayout layout = pair_layout(*st.trace, *st.display, *c.trace_b, *c.display_b);
         std::printf("attnscope: sentence B, %d tokens (%d shown), %s\n",
                     c.display_b->n_source_token, c.display_b->n_token,
                     layout.difference ? "difference A - B shown" : layout.message.c_str());
     }
+    if (const std::vector<char32_t>& extra = m_atlas_codepoints.codepoints(); !extra.empty())
+        std::printf("attnscope: glyphs: %zu characters beyond the base ranges, %zu as boxes\n",
+                    extra.size(), gfx::codepoints_without_glyph(extra).size());
     const std::string gl_errors = gfx::take_gl_errors();
     if (!gl_errors.empty()) fail(6, "OpenGL errors: " + gl_errors);
 

@@ -16,6 +16,7 @@
 #include "download_job.h"
 #include "gfx/head_textures.h"
 #include "gfx/heatmap_renderer.h"
+#include "glyph_coverage.h"
 #include "model_catalog.h"
 #include "session.h"
 #include "views/error_panel_view.h"
@@ -45,7 +46,8 @@ class App {
     // Needs the GL context: fonts, shaders. False + *error on failure.
     bool init_graphics(std::string* error);
 
-    // Before the platform NewFrame: rebuilds fonts when the text size changed.
+    // Before the platform NewFrame: rebuilds fonts when the text size changed or characters the
+    // atlas lacks (Chinese, Japanese, ...) appeared.
     void before_frame();
     // After the platform NewFrame, before ImGui::NewFrame: scripted keystrokes.
     void inject_input();
@@ -68,6 +70,7 @@ class App {
     void draw_views();
     void draw_view(ViewKind view);
     bool settled() const;
+    bool atlas_lacks_characters() const;  // shown text has characters not in the font atlas
     void capture(int width, int height);
     void rescan_models();
     void fail(int code, const std::string& message);
@@ -114,6 +117,7 @@ class App {
     std::string m_notice;       // why the view in front shows nothing (scripted runs print it)
     std::string m_status;       // last export message
     float m_font_scale = 1.0f;  // scale the font atlas was built for
+    AtlasCodepoints m_atlas_codepoints;  // characters added to the atlas (CJK, ...)
     ImGuiStyle m_base_style;
     bool m_focus_text = true;  // put the keyboard in the sentence box
     bool m_startup_selection_done = false;

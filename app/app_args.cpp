@@ -42,7 +42,8 @@ bool takes_value(const std::string& flag) {
         "--export-scale", "--type",       "--timeout", "--click",  "--mouse",
         "--step",
         "--import",       "--export-svg", "--save-trace",
-        "--pin",          "--text-b",     "--to",      "--rank",   "--model-b",    "--lens"};
+        "--pin",          "--text-b",     "--to",      "--rank",   "--model-b",    "--lens",
+        "--models-mode"};
     for (const char* f : k_flags)
         if (flag == f) return true;
     return false;
@@ -73,6 +74,9 @@ Opens the first model found in $ATTNSCOPE_MODELS, ./models or the Hugging Face c
   --model-b DIR        a second model for the models view: the same sentence in both, one head
                        of each side by side (--layer/--head pick A's, and B's when it has them),
                        and A - B when the shapes and the tokenisations are equal
+  --models-mode MODE   what the models view shows of each model: head (the selected head, the
+                       default) | rollout (attention rollout after each model's last layer, or
+                       after --layer; A - B whenever the tokenisations are equal)
   --to J               head search: rank heads by the weight from --token I to token J
   --rank NAME          head search by a pattern: previous | self | sink | special | broad |
                        distance | max
@@ -184,6 +188,10 @@ bool parse_app_args(int argc, const char* const* argv, AppArgs* out, std::string
             a.text_b = v;
         } else if (flag == "--model-b") {
             a.model_b = v;
+        } else if (flag == "--models-mode") {
+            ModelsMode m;
+            if (!parse_models_mode(v, &m)) return bad(v, "head or rollout");
+            a.models_mode = m;
         } else if (flag == "--lens") {
             if (!parse_lens(v, &a.options.lens)) return bad(v, "attention or value");
         } else if (flag == "--to") {

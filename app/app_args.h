@@ -29,6 +29,7 @@ struct AppArgs {
     std::vector<HeadRef> pins;                // --pin L:H,... (compare view, at most 6)
     std::optional<std::string> text_b;        // --text-b TEXT (diff view: sentence B)
     std::optional<std::filesystem::path> model_b;  // --model-b DIR (models view: model B)
+    std::optional<ModelsMode> models_mode;         // --models-mode head|rollout (models view)
     std::optional<int> to_token;              // --to J (head search: the key token)
     std::optional<HeadStatistic> rank;        // --rank NAME (head search by a pattern)
     float zoom = 0;                           // --zoom PX: heatmap pixels per cell (0 = fit)

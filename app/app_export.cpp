@@ -48,28 +48,6 @@ const char* missing_for_imported(ViewKind view) {
     }
 }
 
-SvgRequest svg_request_of(const AppState& st, const std::vector<uint8_t>& heads,
-                          const Analyst& analyst) {
-    SvgRequest r;
-    r.view = st.selection.view;
-    r.display = st.display;
-    r.options = st.options;
-    r.layer = st.selection.layer;
-    r.head = st.selection.head;
-    r.mode = st.selection.heatmap_mode;
-    r.heads = heads;
-    r.focus_token = st.selection.token;
-    r.trace = st.trace;
-    if (st.model) r.model_name = st.model->name;
-    r.compare = st.compare;
-    // The Analyst's results count only for the view model on screen, as in the views.
-    if (analyst.display() == st.display) {
-        r.products = analyst.products();
-        r.flow = analyst.flow(st.selection.layer);
-    }
-    return r;
-}
-
 // The view in front has an SVG form for this trace.
 bool svg_available(const AppState& st) {
     const bool imported = st.trace && st.trace->imported;
@@ -139,8 +117,8 @@ void App::start_export(const ExportRequest& request) {
     const std::filesystem::path path = request.path;
     bool started = false;
     if (request.kind == ExportKind::Svg) {
-        const SvgRequest svg =
-            svg_request_of(st, m_head_view.enabled_heads(), m_analysis.analyst());
+        const SvgRequest svg = svg_request_of(st, m_head_view.enabled_heads(), m_analysis.analyst(),
+                                              m_analysis.analyst_b());
         started = m_saver.start("could not export " + path.string(), [svg, path] {
             const size_t bytes = save_view_svg(svg, path);
             return "saved " + path.string() + " (" + size_text(bytes) + ")";
@@ -185,8 +163,8 @@ void App::capture_exports() {
     if (!m_notice.empty()) std::printf("attnscope: notice: %s\n", m_notice.c_str());
     try {
         if (!m_args.export_svg.empty()) {
-            const SvgRequest r =
-                svg_request_of(st, m_head_view.enabled_heads(), m_analysis.analyst());
+            const SvgRequest r = svg_request_of(st, m_head_view.enabled_heads(),
+                                                m_analysis.analyst(), m_analysis.analyst_b());
             const size_t bytes = save_view_svg(r, m_args.export_svg);
             std::printf("attnscope: exported %s view as SVG (%zu bytes) to %s\n",
                         view_name(st.selection.view), bytes, m_args.export_svg.c_str());

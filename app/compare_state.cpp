@@ -117,6 +117,20 @@ ModelsLayout models_layout(const AttentionTrace& a, const DisplayTrace& da, cons
     return out;
 }
 
+const char* models_mode_name(ModelsMode mode) {
+    return mode == ModelsMode::Rollout ? "rollout" : "head";
+}
+
+bool parse_models_mode(std::string_view name, ModelsMode* out) {
+    for (ModelsMode m : {ModelsMode::Head, ModelsMode::Rollout}) {
+        if (name == models_mode_name(m)) {
+            *out = m;
+            return true;
+        }
+    }
+    return false;
+}
+
 HeadRef model_b_head(const ModelBState& b, const Selection& sel, int n_layer, int n_head) {
     HeadRef h{b.layer, b.head};
     if (b.linked && sel.layer < n_layer && sel.head < n_head) h = {sel.layer, sel.head};

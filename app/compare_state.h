@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "attnscope/analysis.h"
@@ -46,6 +47,16 @@ struct ModelBState {
     bool linked = true;       // B shows A's layer and head (when B has them)
 };
 
+// What the Two models view shows of each model.
+enum class ModelsMode {
+    Head,     // the selected head of A and of B, with their statistics
+    Rollout,  // each model's attention rollout (models_rollout.h)
+};
+// "head", "rollout" (the --models-mode values).
+const char* models_mode_name(ModelsMode mode);
+// Parses a name of models_mode_name(); returns false if unknown.
+bool parse_models_mode(std::string_view name, ModelsMode* out);
+
 struct CompareState {
     // Compare view: heads side by side (at most k_max_pins, no duplicates).
     std::vector<HeadRef> pins;
@@ -57,8 +68,13 @@ struct CompareState {
     std::string error_b;                            // why the last run of B failed ("" = fine)
     bool running_b = false;                         // a run of B is pending or running
 
-    // Two models view.
+    // Two models view. The mode and rollout layers outlive a model B (closing B resets model_b).
     ModelBState model_b;
+    ModelsMode models_mode = ModelsMode::Head;
+    // Rollout mode: each model's rollout after its own last layer (a distilled model and its
+    // teacher differ in depth); off: after the selected layer (B's as for heads, see
+    // models_rollout_layers).
+    bool rollout_last_layer = true;
 
     // Search view: the query token is Selection::token; the key token is `search_key`.
     int search_key = -1;  // index into the trace's tokens, -1 = none

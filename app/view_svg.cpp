@@ -1,6 +1,6 @@
 // Each view's SVG: the heatmap, grid and head view have their own pictures in core; the compare-
 // and-analyse views lay out the matrices their views draw (view_panels.h) as svg_export.h pages,
-// with the same titles, label colours and numbers as on screen.
+// with the same titles, label colours, numbers and selection marks as on screen.
 #include "view_svg.h"
 
 #include <algorithm>
@@ -8,9 +8,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "attnscope/errors.h"
 #include "attnscope/svg_export.h"
+#include "models_rollout.h"
 #include "view_panels.h"
 
 namespace attnscope::app {
@@ -22,6 +24,14 @@ void require_head(const DisplayTrace& d, int layer, int head) {
         throw InputError("layer " + std::to_string(layer) + ", head " + std::to_string(head) +
                          " is out of range: the trace has " + std::to_string(d.n_layer) +
                          " layers x " + std::to_string(d.n_head) + " heads");
+}
+
+// The selected token's row in `units` (none when nothing is selected or the token is hidden), as
+// the views find the row they outline.
+std::optional<int> row_of(const DisplayTrace& units, int token) {
+    if (token < 0 || token >= units.n_source_token) return std::nullopt;
+    const int row = units.display_index[size_t(token)];
+    return row >= 0 ? std::optional<int>(row) : std::nullopt;
 }
 
 void require_tokens(const DisplayTrace& d) {
@@ -91,32 +101,37 @@ std::string compare_svg(const SvgRequest& r, const DisplayTrace& d) {
     for (size_t p = 0; p < panels.size(); ++p) {
         SvgTile t = tile_of(panels[p]);
         set_labels(t, d, d.special, int(p) % page.across == 0, int(p) < page.across);
+        t.panel.selected_row = row_of(d, r.selected_token);
         t.caption = stats_lines(stats_of(r.products->stats, d, pins[p]));
         page.tiles.push_back(std::move(t));
     }
     return svg_page(page);
 }
 
-// The header shared by two sentences and two models: the colour bars of A and B and of A − B.
-void pair_legends(SvgPage& page, const DisplayTrace& a, const std::vector<PanelData>& panels) {
-    page.legends.push_back(
-        {"A and B (" + lens_description(a) + ")", panels[0].map, panels[0].range});
+// The header shared by two sentences and two models: the colour bars of A and B (`label`, as the
+// view's legend names them) and of A − B.
+void pair_legends(SvgPage& page, const std::string& label, const std::vector<PanelData>& panels) {
+    page.legends.push_back({label, panels[0].map, panels[0].range});
     if (panels.size() > 2)
         page.legends.push_back({"A \xe2\x88\x92 B", panels[2].map, panels[2].range});
 }
 
 // A, B and A − B side by side: one query-label column for all when the units align (A − B
-// exists), else each of A and B with its own.
+// exists), else each of A and B with its own. `row_a` / `row_b`: the selected token's row in A
+// (and A − B) and in B.
 void pair_tiles(SvgPage& page, const std::vector<PanelData>& panels, const DisplayTrace& a,
                 const DisplayTrace& b, std::span<const uint8_t> styles_a,
-                std::span<const uint8_t> styles_b) {
+                std::span<const uint8_t> styles_b, std::optional<int> row_a,
+                std::optional<int> row_b) {
     const bool aligned = panels.size() > 2;
     for (size_t p = 0; p < panels.size(); ++p) {
         SvgTile t = tile_of(panels[p]);
         if (p == 1) {
             set_labels(t, b, styles_b, !aligned, true);
+            t.panel.selected_row = row_b;
         } else {
             set_labels(t, a, styles_a, p == 0, true);
+            t.panel.selected_row = row_a;
         }
         page.tiles.push_back(std::move(t));
     }
@@ -146,14 +161,63 @@ std::string diff_svg(const SvgRequest& r, const DisplayTrace& a) {
         page.title.push_back(std::to_string(layout.differing_tokens.size()) +
                              " token(s) differ (red)");
     if (!layout.difference) page.warning = {layout.message};
-    pair_legends(page, a, panels);
+    pair_legends(page, "A and B (" + lens_description(a) + ")", panels);
     // Aligned, every panel marks the tokens that differ; otherwise each its special tokens.
     const std::vector<uint8_t> marks = differing_units(a, layout);
+    const std::optional<int> row_a = row_of(a, r.selected_token),
+                             row_b = row_of(b, r.selected_token);
     if (layout.difference) {
-        pair_tiles(page, panels, a, b, marks, marks);
+        pair_tiles(page, panels, a, b, marks, marks, row_a, row_b);
     } else {
-        pair_tiles(page, panels, a, b, a.special, b.special);
+        pair_tiles(page, panels, a, b, a.special, b.special, row_a, row_b);
     }
+    return svg_page(page);
+}
+
+// Two models in rollout mode, as ModelsView::draw_rollout shows it: A's and B's rollouts after the
+// layers the view uses, on one colour scale, and A − B when the tokenisations match. Never A's
+// rollout beside a stale or missing one of B: until B's is computed the export says so.
+std::string models_rollout_svg(const SvgRequest& r) {
+    const ModelBState& mb = r.compare.model_b;
+    const bool has_a = r.products && r.products->all_units;
+    const bool has_b = r.products_b && r.products_b->all_units;
+    // A failed job leaves nothing to wait for (the view shows the error in place of the rollout).
+    if (!has_a && !r.analysis_error.empty())
+        throw InputError("the rollout of model A failed: " + r.analysis_error);
+    if (!has_b && !r.analysis_error_b.empty())
+        throw InputError("the rollout of model B failed: " + r.analysis_error_b);
+    if (!has_a || !has_b) {
+        const char* missing = !has_a && !has_b ? "A and B" : !has_a ? "A" : "B";
+        throw InputError(std::string("the rollout of model ") + missing +
+                         " is still being computed: export again in a moment");
+    }
+    const AnalysisOutput& pa = *r.products;
+    const AnalysisOutput& pb = *r.products_b;
+    const DisplayTrace& ua = *pa.all_units;
+    const DisplayTrace& ub = *pb.all_units;
+    require_tokens(ua);
+    require_tokens(ub);
+    Selection selection;
+    selection.layer = r.layer;
+    const RolloutLayers layers =
+        models_rollout_layers(r.compare, selection, ua.n_layer, ub.n_layer);
+    const ModelsLayout layout = models_rollout_layout(*r.trace, ua, *mb.trace, ub);
+    const std::vector<PanelData> panels =
+        models_rollout_panels(pa, pb, layers, layout.difference, r.options);
+    SvgPage page;
+    page.title = {"Two models: attention rollout",
+                  "A: " + r.model_name + " (" + std::to_string(ua.n_layer) + " layers)",
+                  "B: " + mb.model->name + " (" + std::to_string(ub.n_layer) + " layers)",
+                  "Sentence: " + r.trace->text,
+                  "all tokens (hidden special tokens too); A and B on one colour scale"};
+    if (!layout.difference) page.warning = {layout.message};
+    pair_legends(page,
+                 "A and B (" + std::string(ua.words ? "words; " : "") + "rollout of the " +
+                     lens_description(ua) + ")",
+                 panels);
+    // The selection counts A's tokens: B's only when they align (as the view marks them).
+    pair_tiles(page, panels, ua, ub, ua.special, ub.special, row_of(ua, r.selected_token),
+               layout.difference ? row_of(ub, r.selected_token) : std::nullopt);
     return svg_page(page);
 }
 
@@ -163,6 +227,7 @@ std::string models_svg(const SvgRequest& r, const DisplayTrace& a) {
         throw InputError("no model B is open: open one in the Two models view, then export");
     if (!r.trace || !mb.trace || !mb.display || mb.trace->text != r.trace->text)
         throw InputError("model B has not run on this sentence yet: export again in a moment");
+    if (r.compare.models_mode == ModelsMode::Rollout) return models_rollout_svg(r);
     const DisplayTrace& b = *mb.display;
     require_tokens(a);
     require_tokens(b);
@@ -183,8 +248,10 @@ std::string models_svg(const SvgRequest& r, const DisplayTrace& a) {
     page.title = {"Two models", "A: " + r.model_name, "B: " + mb.model->name,
                   "Sentence: " + r.trace->text};
     if (!layout.difference) page.warning = {layout.message};
-    pair_legends(page, a, panels);
-    pair_tiles(page, panels, a, b, a.special, b.special);
+    pair_legends(page, "A and B (" + lens_description(a) + ")", panels);
+    // The selection counts A's tokens: B's only when they align (as the view marks them).
+    pair_tiles(page, panels, a, b, a.special, b.special, row_of(a, r.selected_token),
+               layout.difference ? row_of(b, r.selected_token) : std::nullopt);
     page.tiles[0].caption = stats_lines(stats_of(r.products->stats, a, head_a));
     page.tiles[1].caption = stats_lines(stats_of(*mb.stats, b, head_b));
     return svg_page(page);
@@ -211,6 +278,7 @@ std::string rollout_svg(const SvgRequest& r) {
         SvgTile t = tile_of(panels[p]);
         t.title.push_back(rollout_range_label(panels[p].range));
         set_labels(t, u, u.special, p == 0, true);
+        t.panel.selected_row = row_of(u, r.selected_token);
         page.tiles.push_back(std::move(t));
     }
     return svg_page(page);
@@ -219,8 +287,8 @@ std::string rollout_svg(const SvgRequest& r) {
 // Head search: the layers x heads map with its colour bar and the top ten beside it.
 std::string search_svg(const SvgRequest& r, const DisplayTrace& d) {
     const CompareState& c = r.compare;
-    const HeadSearch search = search_heads(d, r.products.get(), r.focus_token, c.search_key, c.rank,
-                                           c.statistic, r.options.colormap);
+    const HeadSearch search = search_heads(d, r.products.get(), r.selected_token, c.search_key,
+                                           c.rank, c.statistic, r.options.colormap);
     if (!search.message.empty())
         throw InputError("the head search shows no ranking yet: " + search.message);
     std::vector<std::string> layers, heads = d.head_labels;
@@ -233,6 +301,7 @@ std::string search_svg(const SvgRequest& r, const DisplayTrace& d) {
     t.panel.row_labels = layers;
     t.panel.col_labels = heads;
     t.panel.upright_col_labels = true;
+    t.panel.selected_cell = SvgCell{r.layer, r.head};  // the selected head, as the view marks it
     page.tiles.push_back(std::move(t));
     page.across = 1;
     // The map's cells as the view sizes them: large enough to read, at most 48 px.
@@ -243,6 +312,36 @@ std::string search_svg(const SvgRequest& r, const DisplayTrace& d) {
 }
 
 }  // namespace
+
+SvgRequest svg_request_of(const AppState& st, const std::vector<uint8_t>& heads,
+                          const Analyst& analyst, const Analyst& analyst_b) {
+    SvgRequest r;
+    r.view = st.selection.view;
+    r.display = st.display;
+    r.options = st.options;
+    r.layer = st.selection.layer;
+    r.head = st.selection.head;
+    r.mode = st.selection.heatmap_mode;
+    r.heads = heads;
+    // The clicked token, not the hovered one: the mouse is on the menu or dialog by now.
+    r.selected_token = st.selection.token;
+    r.trace = st.trace;
+    if (st.model) r.model_name = st.model->name;
+    r.compare = st.compare;
+    // The Analyst's results count only for the view model on screen, as in the views.
+    if (analyst.display() == st.display) {
+        r.products = analyst.products();
+        r.flow = analyst.flow(st.selection.layer);
+        r.analysis_error = analyst.error();
+    }
+    // Model B's rollout counts only for B's trace and view model of now, as in the Two models view.
+    const ModelBState& b = st.compare.model_b;
+    if (b.display && analyst_b.display() == b.display && analyst_b.trace() == b.trace) {
+        r.products_b = analyst_b.products();
+        r.analysis_error_b = analyst_b.error();
+    }
+    return r;
+}
 
 bool view_has_svg(ViewKind view) {
     return view != ViewKind::Qkv && view != ViewKind::Softmax;
@@ -256,17 +355,21 @@ std::string view_svg(const SvgRequest& r) {
             const SvgMatrix what = r.mode == HeatmapMode::LayerMean    ? SvgMatrix::LayerMean
                                    : r.mode == HeatmapMode::Difference ? SvgMatrix::HeadMinusMean
                                                                        : SvgMatrix::Head;
-            return svg_heatmap(d, r.layer, r.head, what, r.options);
+            SvgSelection selection;
+            selection.token = row_of(d, r.selected_token);
+            return svg_heatmap(d, r.layer, r.head, what, r.options, selection);
         }
-        case ViewKind::Grid:
-            return svg_head_grid(d, r.options);
+        case ViewKind::Grid: {
+            SvgSelection selection;
+            selection.token = row_of(d, r.selected_token);
+            selection.head = SvgCell{r.layer, r.head};
+            return svg_head_grid(d, r.options, selection);
+        }
         case ViewKind::HeadView: {
             std::vector<uint8_t> heads = r.heads;
             if (heads.size() != size_t(d.n_head)) heads.assign(size_t(d.n_head), 1);
-            // The focus is the active token's row, as the head view draws it without hover.
-            const int row = r.focus_token >= 0 && r.focus_token < d.n_source_token
-                                ? d.display_index[size_t(r.focus_token)]
-                                : -1;
+            // The focus is the selected token's row, as the head view draws it without hover.
+            const int row = row_of(d, r.selected_token).value_or(-1);
             return svg_head_view(d, r.layer, heads, row, -1, head_view_min_weight(row >= 0),
                                  k_head_view_max_lines);
         }

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libimgui-dev libstb-dev libglfw3-dev libgl-dev libgl1-mesa-dri
   libeigen3-dev doctest-dev nlohmann-json3-dev libicu-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
-  libfreetype-dev fonts-dejavu-core
+  libfreetype-dev fonts-dejavu-core fonts-wqy-microhei
   xvfb xauth mesa-utils python3 python3-numpy
 )
 missing=()

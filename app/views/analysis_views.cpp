@@ -22,7 +22,15 @@ void AnalysisViews::draw(ViewKind view, Session& session, gfx::HeatmapRenderer& 
                 session.text_b_edited(Clock::now());
             break;
         case ViewKind::Models: {
-            const ModelsView::Action a = m_models.draw(st, m_analyst, models, renderer, probes);
+            // B's rollout is computed for the sentence A shows, and only when asked for; a
+            // closed model B lets go of its trace.
+            const ModelBState& b = st.compare.model_b;
+            if (!b.trace ||
+                (st.compare.models_mode == ModelsMode::Rollout && ModelsView::same_sentence(st)))
+                m_analyst_b.set_source(b.trace, b.display);
+            m_analyst_b.update();
+            const ModelsView::Action a =
+                m_models.draw(st, m_analyst, m_analyst_b, models, renderer, probes);
             if (a.close) session.close_model_b();
             if (a.open) session.open_model_b(*a.open);
             break;
@@ -65,6 +73,10 @@ void apply_compare_args(const AppArgs& args, CompareState& compare) {
         compare.rank = SearchRank::Statistic;
         compare.statistic = *args.rank;
     }
+    if (args.models_mode) compare.models_mode = *args.models_mode;
+    // Asking for a layer asks for the rollout after it.
+    if (args.layer && compare.models_mode == ModelsMode::Rollout)
+        compare.rollout_last_layer = false;
 }
 
 std::string check_compare_args(const AppArgs& args, const DisplayTrace& d, CompareState& compare) {

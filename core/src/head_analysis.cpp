@@ -335,20 +335,24 @@ ModelPairLayout compare_models(const AttentionTrace& a, const AttentionTrace& b)
     auto shape = [](const AttentionTrace& t) {
         return std::to_string(t.n_layer) + " layers x " + std::to_string(t.n_head) + " heads";
     };
-    if (!r.same_shape) {
-        r.reason = "the models have different shapes (" + shape(a) + " and " + shape(b) +
-                   "), so each shows its own choice of head";
-    } else if (a.n_token != b.n_token) {
-        r.reason = "the models tokenise the text differently (" + std::to_string(a.n_token) +
-                   " and " + std::to_string(b.n_token) + " tokens), so their cells do not line up";
+    if (a.n_token != b.n_token) {
+        r.tokens_reason = "the models tokenise the text differently (" + std::to_string(a.n_token) +
+                          " and " + std::to_string(b.n_token) +
+                          " tokens), so their cells do not line up";
     } else if (!r.same_tokens) {
         size_t t = 0;
         while (t < a.tokens.tokens.size() && t < b.tokens.tokens.size() &&
                a.tokens.tokens[t] == b.tokens.tokens[t])
             ++t;
-        r.reason = "the models tokenise the text differently (token " + std::to_string(t) +
-                   " is '" + (t < a.tokens.tokens.size() ? a.tokens.tokens[t] : "") + "' and '" +
-                   (t < b.tokens.tokens.size() ? b.tokens.tokens[t] : "") + "')";
+        r.tokens_reason = "the models tokenise the text differently (token " + std::to_string(t) +
+                          " is '" + (t < a.tokens.tokens.size() ? a.tokens.tokens[t] : "") +
+                          "' and '" + (t < b.tokens.tokens.size() ? b.tokens.tokens[t] : "") + "')";
+    }
+    if (!r.same_shape) {
+        r.reason = "the models have different shapes (" + shape(a) + " and " + shape(b) +
+                   "), so each shows its own choice of head";
+    } else {
+        r.reason = r.tokens_reason;
     }
     return r;
 }

@@ -27,7 +27,12 @@ constexpr const char* k_text = "#202020";
 constexpr const char* k_dim = "#8a8a8a";
 constexpr const char* k_marked = "#d03020";   // a token that differs between two sentences
 constexpr const char* k_warning = "#b05a00";  // why a view shows less than usual
-constexpr const char* k_focus = "#c05000";    // the focused token of the head view
+// The selection: the app's accent colour (a light orange) is too pale on a white page for text
+// and thin outlines, so these use a darker orange; the head view's label highlight keeps the
+// accent itself, under the dark text.
+constexpr const char* k_focus = "#c05000";
+constexpr const char* k_focus_fill = "#ffc83c";
+constexpr double k_outline_px = 2.0;  // as thick as the views' selection outlines
 
 // A coordinate or size with at most two decimals and no trailing zeros (smaller files).
 std::string num(double v) {
@@ -65,6 +70,51 @@ double labels_width(std::span<const std::string> labels, double font) {
     size_t widest = 0;
     for (const std::string& l : labels) widest = std::max(widest, code_points(elide(l)));
     return double(widest) * k_char_w * font;
+}
+
+// Width of one label once elided, at `font` px, bold (a selected label is wider).
+double bold_label_width(const std::string& label, double font) {
+    return double(code_points(elide(label))) * k_char_w * font * k_bold_w;
+}
+
+// The widest of `labels`, the `selected` one (if any) counted bold.
+double labels_width(std::span<const std::string> labels, double font, std::optional<int> selected) {
+    double width = labels_width(labels, font);
+    if (selected && *selected >= 0 && size_t(*selected) < labels.size())
+        width = std::max(width, bold_label_width(labels[size_t(*selected)], font));
+    return width;
+}
+
+// The outline of a selection around the box (x0, y0)..(x1, y1), named by its class.
+void outline(std::string& out, const char* what, double x0, double y0, double x1, double y1) {
+    out += std::string("<path class=\"") + what + "\" d=\"M" + num(x0) + " " + num(y0) + "H" +
+           num(x1) + "V" + num(y1) + "H" + num(x0) + "Z\" fill=\"none\" stroke=\"" + k_focus +
+           "\" stroke-width=\"" + num(k_outline_px) + "\"/>\n";
+}
+
+// The head view's focused token: a highlight behind its label (the screen's, at about the same
+// strength on white).
+void highlight(std::string& out, double x0, double y0, double x1, double y1) {
+    out += "<path class=\"selected-token\" d=\"M" + num(x0) + " " + num(y0) + "H" + num(x1) + "V" +
+           num(y1) + "H" + num(x0) + "Z\" fill=\"" + k_focus_fill + "\" fill-opacity=\"0.5\"/>\n";
+}
+
+constexpr const char* k_bold = " font-weight=\"bold\"";
+
+bool in_range(std::optional<int> i, int n) {
+    return i && *i >= 0 && *i < n;
+}
+
+// The panel's selected row (or the row of its selected cell), if any; the same for columns.
+std::optional<int> selected_row_of(const SvgPanel& p) {
+    return p.selected_row    ? p.selected_row
+           : p.selected_cell ? std::optional<int>(p.selected_cell->row)
+                             : std::nullopt;
+}
+std::optional<int> selected_col_of(const SvgPanel& p) {
+    return p.selected_col    ? p.selected_col
+           : p.selected_cell ? std::optional<int>(p.selected_cell->col)
+                             : std::nullopt;
 }
 
 void text(std::string& out, double x, double y, std::string_view s, const char* anchor,
@@ -247,13 +297,16 @@ double svg_cell_size(int units, int across) {
 }
 
 double svg_row_label_width(const SvgPanel& p, double cell) {
-    return p.row_labels.empty() ? 0.0 : labels_width(p.row_labels, svg_label_font(cell)) + 8.0;
+    return p.row_labels.empty()
+               ? 0.0
+               : labels_width(p.row_labels, svg_label_font(cell), selected_row_of(p)) + 8.0;
 }
 
 double svg_col_label_height(const SvgPanel& p, double cell) {
     if (p.col_labels.empty()) return 0.0;
     const double font = svg_label_font(cell);
-    return p.upright_col_labels ? font + 6.0 : labels_width(p.col_labels, font) + 8.0;
+    return p.upright_col_labels ? font + 6.0
+                                : labels_width(p.col_labels, font, selected_col_of(p)) + 8.0;
 }
 
 std::string svg_panel(const SvgPanel& p, double x, double y, double cell) {
@@ -275,20 +328,44 @@ std::string svg_panel(const SvgPanel& p, double x, double y, double cell) {
                    "\"/>\n";
         }
     out += "</g>\n";
+    // The selection over the cells (outside the group, which holds cells only).
+    if (in_range(p.selected_row, p.rows)) {
+        const int i = *p.selected_row;
+        outline(out, "selected-row", x - 1, y + i * cell - 1, x + p.cols * cell + 1,
+                y + (i + 1) * cell + 1);
+    }
+    if (in_range(p.selected_col, p.cols)) {
+        const int j = *p.selected_col;
+        outline(out, "selected-col", x + j * cell - 1, y - 1, x + (j + 1) * cell + 1,
+                y + p.rows * cell + 1);
+    }
+    if (p.selected_cell && in_range(p.selected_cell->row, p.rows) &&
+        in_range(p.selected_cell->col, p.cols)) {
+        const int i = p.selected_cell->row, j = p.selected_cell->col;
+        outline(out, "selected-cell", x + j * cell + 1, y + i * cell + 1, x + (j + 1) * cell - 1,
+                y + (i + 1) * cell - 1);
+    }
+    const std::optional<int> label_row = selected_row_of(p), label_col = selected_col_of(p);
     const double font = svg_label_font(cell);
     const std::string size = font == k_font ? "" : " font-size=\"" + num(font) + "\"";
     const std::string central = " dominant-baseline=\"central\"" + size;
-    for (int i = 0; i < int(p.row_labels.size()) && i < p.rows; ++i)
+    for (int i = 0; i < int(p.row_labels.size()) && i < p.rows; ++i) {
+        const bool selected = label_row == i;
         text(out, x - 4, y + (i + 0.5) * cell, elide(p.row_labels[size_t(i)]), "end",
-             label_color(p.label_styles, i), central);
+             selected ? k_focus : label_color(p.label_styles, i),
+             selected ? central + k_bold : central);
+    }
     for (int j = 0; j < int(p.col_labels.size()) && j < p.cols; ++j) {
         const std::string label = elide(p.col_labels[size_t(j)]);
         const double cx = x + (j + 0.5) * cell;
+        const bool selected = label_col == j;
+        const char* color = selected ? k_focus : label_color(p.label_styles, j);
+        const std::string bold = selected ? k_bold : "";
         if (p.upright_col_labels) {
-            text(out, cx, y - 4, label, "middle", label_color(p.label_styles, j), size);
+            text(out, cx, y - 4, label, "middle", color, size + bold);
         } else {  // rotated, reading upwards from just above the column
-            text(out, 0, 0, label, "start", label_color(p.label_styles, j),
-                 central + " transform=\"translate(" + num(cx) + " " + num(y - 4) +
+            text(out, 0, 0, label, "start", color,
+                 central + bold + " transform=\"translate(" + num(cx) + " " + num(y - 4) +
                      ") rotate(-90)\"");
         }
     }
@@ -446,7 +523,7 @@ std::string xml_escape(std::string_view raw) {
 // [SECTION] The heatmap, the grid of heads and the head view
 
 std::string svg_heatmap(const DisplayTrace& d, int layer, int head, SvgMatrix what,
-                        const DisplayOptions& options) {
+                        const DisplayOptions& options, const SvgSelection& selection) {
     require_layer_head(d, layer, head);
     const int S = d.n_token;
     require_cells(size_t(S) * S, "a heatmap");
@@ -479,6 +556,7 @@ std::string svg_heatmap(const DisplayTrace& d, int layer, int head, SvgMatrix wh
     panel.range = range;
     panel.row_labels = panel.col_labels = d.labels;
     panel.label_styles = d.special;
+    if (in_range(selection.token, S)) panel.selected_row = selection.token;
     const double cell = svg_cell_size(S, 1);
     // The corner left of the key labels and above the query labels names the axes.
     const std::vector<std::string> axes = {"query \xe2\x86\x93", "key \xe2\x86\x92"};
@@ -497,7 +575,8 @@ std::string svg_heatmap(const DisplayTrace& d, int layer, int head, SvgMatrix wh
     return svg_document(width, height, body);
 }
 
-std::string svg_head_grid(const DisplayTrace& d, const DisplayOptions& options) {
+std::string svg_head_grid(const DisplayTrace& d, const DisplayOptions& options,
+                          const SvgSelection& selection) {
     const int L = d.n_layer, H = d.n_head, S = d.n_token;
     require_cells(size_t(L) * H * S * S, "the grid of heads");
     const double cell = S > 0 ? std::max(0.5, std::floor(64.0 / S * 4) / 4) : 1.0;
@@ -510,14 +589,22 @@ std::string svg_head_grid(const DisplayTrace& d, const DisplayOptions& options) 
     std::string body;
     body.reserve(size_t(L) * H * S * S * 90 + 4096);
     body += svg_text_block(8, 8, std::span(&title, 1), SvgText::Title);
+    // The selected head: outlined, its layer and head labels bold (the screen dims the others).
+    const bool has_head =
+        selection.head && in_range(selection.head->row, L) && in_range(selection.head->col, H);
+    const int head_l = has_head ? selection.head->row : -1;
+    const int head_h = has_head ? selection.head->col : -1;
+    const int token_row = in_range(selection.token, S) ? *selection.token : -1;
     for (int h = 0; h < H; ++h)
         text(body, label_w + h * (thumb + gap) + thumb / 2, header_h - 6,
-             "H" + d.head_labels[size_t(h)], "middle", k_text);
+             "H" + d.head_labels[size_t(h)], "middle", h == head_h ? k_focus : k_text,
+             h == head_h ? k_bold : "");
     std::vector<float> values(d.ss());
     for (int l = 0; l < L; ++l) {
         const double y = header_h + l * (thumb + gap);
-        text(body, 4, y + thumb / 2, "L" + d.layer_labels[size_t(l)], "start", k_text,
-             " dominant-baseline=\"central\"");
+        text(body, 4, y + thumb / 2, "L" + d.layer_labels[size_t(l)], "start",
+             l == head_l ? k_focus : k_text,
+             std::string(" dominant-baseline=\"central\"") + (l == head_l ? k_bold : ""));
         for (int h = 0; h < H; ++h) {
             apply_mask(values, d.weights_of(l, h), d.mask);
             SvgPanel panel;
@@ -525,7 +612,16 @@ std::string svg_head_grid(const DisplayTrace& d, const DisplayOptions& options) 
             panel.rows = panel.cols = S;
             panel.map = options.colormap;
             panel.range = weight_range(options.scale, d.max_of(l, h));
-            body += svg_panel(panel, label_w + h * (thumb + gap), y, cell);
+            const double x = label_w + h * (thumb + gap);
+            body += svg_panel(panel, x, y, cell);
+            if (token_row >= 0) {  // a small triangle pointing at the token's row
+                const double ry = y + (token_row + 0.5) * cell;
+                body += "<path class=\"selected-token\" d=\"M" + num(x - 5) + " " + num(ry - 3) +
+                        "V" + num(ry + 3) + "L" + num(x - 1) + " " + num(ry) + "Z\" fill=\"" +
+                        k_focus + "\"/>\n";
+            }
+            if (l == head_l && h == head_h)
+                outline(body, "selected-head", x - 2, y - 2, x + thumb + 2, y + thumb + 2);
         }
     }
     return svg_document(width, height, body);
@@ -537,7 +633,12 @@ std::string svg_head_view(const DisplayTrace& d, int layer, std::span<const uint
     const int S = d.n_token;
     const std::vector<Link> links =
         strongest_links(d, layer, heads, query, key, min_weight, max_links);
-    const double row_h = k_font + 7, col_w = labels_width(d.labels, k_font) + 16, gap = 260;
+    // A focused label is bold, and wider: its column makes room for it.
+    double widest = labels_width(d.labels, k_font);
+    for (int focus : {query, key})
+        if (focus >= 0 && focus < S)
+            widest = std::max(widest, bold_label_width(d.labels[size_t(focus)], k_font));
+    const double row_h = k_font + 7, col_w = widest + 16, gap = 260;
     const double header_h = k_font * 4.2;
     const double left_end = 8 + col_w, right_start = left_end + gap;
     const double width = right_start + col_w + 8;
@@ -571,10 +672,15 @@ std::string svg_head_view(const DisplayTrace& d, int layer, std::span<const uint
         const char* color = d.special[size_t(s)] ? k_dim : k_text;
         const std::string label = elide(d.labels[size_t(s)]);
         const std::string weight = " dominant-baseline=\"central\"";
+        // The focused token sits on a highlight, as on screen (paths: rects are cells only).
+        const double highlight_w = bold_label_width(d.labels[size_t(s)], k_font) + 10;
+        const double top = y - row_h / 2 + 1, bottom = y + row_h / 2 - 1;
+        if (s == query) highlight(body, left_end - highlight_w, top, left_end, bottom);
+        if (s == key) highlight(body, right_start, top, right_start + highlight_w, bottom);
         text(body, left_end - 6, y, label, "end", s == query ? k_focus : color,
-             s == query ? weight + " font-weight=\"bold\"" : weight);
+             s == query ? weight + k_bold : weight);
         text(body, right_start + 6, y, label, "start", s == key ? k_focus : color,
-             s == key ? weight + " font-weight=\"bold\"" : weight);
+             s == key ? weight + k_bold : weight);
     }
     return svg_document(width, height, body);
 }

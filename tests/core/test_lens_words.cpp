@@ -449,6 +449,7 @@ TEST_CASE("compare_models: equal shapes and tokens allow a difference, otherwise
     ModelPairLayout p = compare_models(bert, distil);  // same vocabulary, both 2 x 4
     CHECK(p.difference());
     CHECK(p.reason.empty());
+    CHECK(p.tokens_reason.empty());
     CHECK(compare_models(gpt2, gpt2).difference());
 
     p = compare_models(gpt2, stories);
@@ -456,6 +457,8 @@ TEST_CASE("compare_models: equal shapes and tokens allow a difference, otherwise
     CHECK_FALSE(p.same_tokens);
     CHECK_FALSE(p.difference());
     CHECK(p.reason.find("different shapes") != std::string::npos);
+    // Said even when the shapes differ: results of any shape ([T][T] rollout) need only tokens.
+    CHECK(p.tokens_reason.find("tokenise the text differently") != std::string::npos);
 
     p = compare_models(gpt2, roberta);  // both 2 x 4; RoBERTa adds <s> and </s>
     CHECK(p.same_shape);

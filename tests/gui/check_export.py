@@ -13,8 +13,17 @@
     check_export.py svg --svg F.svg --kind diff|models -- APP ARGS...
         A (S*S), B (S_B*S_B, from the app's sentence B / model B report) and, when the report says
         the difference is shown, A - B (S*S).
+    check_export.py svg --svg F.svg --kind models-rollout -- APP ARGS...
+        The Two models view in rollout mode: A's rollout (U*U, U = A's units from the app's
+        "models view: rollout ..." report), B's (U_B*U_B) and, when the report says the
+        difference is shown, A - B (U*U); otherwise the reason, as on screen.
     check_export.py svg --svg F.svg --kind search -- APP ARGS...
         One L*H map of the heads and the top ten as text.
+    With --selected-token N (a shown row) and --selected-head L:H, the SVG must mark the app's
+    selection as the view does: the token's row outlined in every panel (heatmap, compare,
+    rollout; two models' rollouts: A and A - B, and B when the tokens align), marked beside every
+    head (grid) or highlighted in the query column (head view); the head outlined around its
+    thumbnail (grid) or its cell (search). Without --selected-token there must be no token marks.
     check_export.py trace --file F.json|F.npz|F.csv -- APP ARGS...
         The saved trace must parse and have the app's sizes.
 
@@ -144,6 +153,16 @@ def report_b(out, what):
     return int(m.group(2)), "difference A - B shown" in m.group(0)
 
 
+def report_models_rollout(out):
+    """(A's units, B's units, difference shown, the rest of the line) from the app's
+    'models view: rollout of A after layer X and of B after layer Y, U and U_B units, ...'."""
+    m = re.search(r"models view: rollout of A after layer \S+ and of B after layer \S+, "
+                  r"(\d+) and (\d+) units, ([^\n]*)", out)
+    check(m is not None, "no 'models view: rollout' report in the app's output")
+    rest = m.group(3)
+    return int(m.group(1)), int(m.group(2)), rest == "difference A - B shown", rest
+
+
 def expected_panels(args, out, shown, n_layer, n_head):
     """The cells of each <g class="panel">, in order, for the panel kinds."""
     if args.kind in ("compare", "rollout"):
@@ -152,6 +171,9 @@ def expected_panels(args, out, shown, n_layer, n_head):
     if args.kind in ("diff", "models"):
         shown_b, difference = report_b(out, "sentence B" if args.kind == "diff" else "model B")
         return [shown * shown, shown_b * shown_b] + ([shown * shown] if difference else [])
+    if args.kind == "models-rollout":
+        units_a, units_b, difference, _ = report_models_rollout(out)
+        return [units_a * units_a, units_b * units_b] + ([units_a * units_a] if difference else [])
     return [n_layer * n_head]  # search
 
 
@@ -164,7 +186,7 @@ def svg(args, out):
     cells = [r for r in rects if r.get("class") == "cell"]
     lines = root.findall(f".//{ns}line")
     texts = root.findall(f".//{ns}text")
-    if args.kind in ("compare", "rollout", "diff", "models", "search"):
+    if args.kind in ("compare", "rollout", "diff", "models", "models-rollout", "search"):
         want = expected_panels(args, out, shown, n_layer, n_head)
         panels = [g for g in root.iter(ns + "g") if g.get("class") == "panel"]
         got = [len([r for r in g.findall(ns + "rect") if r.get("class") == "cell"]) for g in panels]
@@ -183,6 +205,14 @@ def svg(args, out):
                   f"{len(top)} heads listed under 'Top 10'")
         else:
             check(len(texts) >= 2 * shown, f"only {len(texts)} labels for {shown} tokens")
+        if args.kind == "models-rollout":
+            _, _, difference, reason = report_models_rollout(out)
+            check("Two models: attention rollout" in words, "no rollout title")
+            check(not any(w.startswith("entropy ") for w in words),
+                  "head statistics in the rollout picture")
+            # The reason is wrapped over lines: its first words start one of them.
+            check(difference or any(len(w) > 20 and reason.startswith(w) for w in words),
+                  f"the reason '{reason}' is not in the SVG")
         print(f"check_export: {args.kind} SVG with cells per panel {got}")
     elif args.kind == "heatmap":
         check(len(cells) == len(rects) == shown * shown,
@@ -202,6 +232,80 @@ def svg(args, out):
             check(0 < float(line.get("stroke-opacity")) <= 1, "line opacity outside (0, 1]")
         check(len(texts) >= 2 * shown, f"{len(texts)} labels for {shown} tokens")
         print(f"check_export: head view SVG with {len(lines)} lines")
+    check_selection(args, root, ns, shown, n_layer, n_head)
+
+
+def outlines(root, ns, what):
+    """Boxes (x0, y0, x1, y1) of the selection marks of class `what`, paths "Mx0 y0Hx1Vy1Hx0Z"."""
+    boxes = []
+    for path in root.iter(ns + "path"):
+        if path.get("class") == what:
+            m = re.fullmatch(r"M([-\d.]+) ([-\d.]+)H([-\d.]+)V([-\d.]+)H[-\d.]+Z", path.get("d"))
+            check(m is not None, f"a {what} mark that is not a box: {path.get('d')}")
+            boxes.append(tuple(float(v) for v in m.groups()))
+    return boxes
+
+
+def cells_box(panel, ns):
+    """(x0, y0, x1, y1, cell size) of a <g class="panel">'s cells."""
+    cells = [r for r in panel.findall(ns + "rect") if r.get("class") == "cell"]
+    xs = [float(r.get("x")) for r in cells]
+    ys = [float(r.get("y")) for r in cells]
+    size = float(cells[0].get("width"))
+    return min(xs), min(ys), max(xs) + size, max(ys) + size, size
+
+
+def same_box(got, want):
+    return all(abs(g - w) < 0.02 for g, w in zip(got, want))  # coordinates have two decimals
+
+
+def check_selection(args, root, ns, shown, n_layer, n_head):
+    panels = [g for g in root.iter(ns + "g") if g.get("class") == "panel"]
+    token = args.selected_token
+    if token is not None:
+        check(0 <= token < shown, f"--selected-token {token}: only {shown} tokens are shown")
+        if args.kind in ("heatmap", "compare", "rollout", "models-rollout"):
+            marked = panels
+            if args.kind == "models-rollout" and len(panels) == 2:
+                marked = panels[:1]  # the selection is A's token: B's row only when they align
+            rows = outlines(root, ns, "selected-row")
+            check(len(rows) == len(marked), f"{len(rows)} row outlines for {len(marked)} panels")
+            for panel, got in zip(marked, rows):
+                x0, y0, x1, _, cell = cells_box(panel, ns)
+                want = (x0 - 1, y0 + token * cell - 1, x1 + 1, y0 + (token + 1) * cell + 1)
+                check(same_box(got, want), f"row outline {got}, expected {want}")
+        elif args.kind == "grid":
+            marks = [p for p in root.iter(ns + "path") if p.get("class") == "selected-token"]
+            check(len(marks) == n_layer * n_head, f"{len(marks)} token marks for "
+                  f"{n_layer * n_head} heads")
+        elif args.kind == "headview":
+            marks = outlines(root, ns, "selected-token")
+            check(len(marks) == 1, f"{len(marks)} highlighted tokens, expected 1")
+            queries = [t for t in root.iter(ns + "text") if t.get("text-anchor") == "end"]
+            label = queries[token]
+            y = float(label.get("y"))
+            check(marks[0][1] < y < marks[0][3], f"the highlight {marks[0]} is not on row {token}")
+            check(label.get("font-weight") == "bold", f"the label '{label.text}' is not bold")
+        print(f"check_export: token {token} marked")
+    else:  # no token selected in the app: no token marks
+        marked = [p for p in root.iter(ns + "path")
+                  if p.get("class") in ("selected-row", "selected-token")]
+        check(not marked, f"{len(marked)} token marks, but no token is selected")
+    if args.selected_head:
+        layer, head = (int(v) for v in args.selected_head.split(":"))
+        if args.kind == "grid":
+            got = outlines(root, ns, "selected-head")
+            check(len(got) == 1, f"{len(got)} head outlines, expected 1")
+            x0, y0, x1, y1, _ = cells_box(panels[layer * n_head + head], ns)
+            want = (x0 - 2, y0 - 2, x1 + 2, y1 + 2)
+        else:  # search: the head's cell in the layers x heads map
+            got = outlines(root, ns, "selected-cell")
+            check(len(got) == 1, f"{len(got)} cell outlines, expected 1")
+            x0, y0, _, _, cell = cells_box(panels[0], ns)
+            want = (x0 + head * cell + 1, y0 + layer * cell + 1, x0 + (head + 1) * cell - 1,
+                    y0 + (layer + 1) * cell - 1)
+        check(same_box(got[0], want), f"head outline {got[0]}, expected {want}")
+        print(f"check_export: head {layer}:{head} marked")
 
 
 def trace(args, out):
@@ -238,8 +342,10 @@ def main():
     parser.add_argument("--export")
     parser.add_argument("--svg")
     parser.add_argument("--kind", choices=["heatmap", "grid", "headview", "compare", "diff",
-                                           "models", "search", "rollout"])
+                                           "models", "models-rollout", "search", "rollout"])
     parser.add_argument("--panels", type=int)
+    parser.add_argument("--selected-token", type=int)
+    parser.add_argument("--selected-head")
     parser.add_argument("--file")
     argv = sys.argv[1:]
     if "--" not in argv:

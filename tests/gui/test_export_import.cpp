@@ -1,18 +1,23 @@
 // Export and import in the app's logic (no window): opening an .npz of attention in the session
 // (shown as it is, never run), a bad file in the error panel with the previous trace kept, the SVG
-// of each view (the compare-and-analyse views' from the matrices they draw, view_panels.h), what
-// each says when it has nothing to show yet, and the background saver.
+// of each view (the compare-and-analyse views' from the matrices they draw, view_panels.h) with
+// the app's selected token and head marked, what each says when it has nothing to show yet, and
+// the background saver.
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <thread>
 
 #include "analyst.h"
+#include "attnscope/svg_export.h"
 #include "attnscope/trace_export.h"
 #include "background_task.h"
 #include "gui_test_util.h"
+#include "models_rollout.h"
 #include "test_util.h"
 #include "view_panels.h"
 #include "view_svg.h"
@@ -136,7 +141,7 @@ TEST_CASE("view_svg: heatmap modes, grid and head view, and the views without an
 
     // Head view: with a focused token every line starts at its row; a disabled head draws none.
     r.view = ViewKind::HeadView;
-    r.focus_token = 3;
+    r.selected_token = 3;
     r.heads = {1, 0, 1};
     svg = view_svg(r);
     CHECK(count(svg, "<line ") == 2 * 4);  // token 3 sees keys 0..3 in heads 0 and 2
@@ -159,6 +164,55 @@ TEST_CASE("view_svg: heatmap modes, grid and head view, and the views without an
     CHECK(written == fs::file_size(dir / "g.svg"));
     CHECK_THROWS_AS(save_view_svg(r, dir / "missing" / "g.svg"), Error);
     CHECK_FALSE(fs::exists(dir / "missing"));
+}
+
+TEST_CASE("svg_request_of: the export carries the selected token and head to every view") {
+    auto trace =
+        std::make_shared<const AttentionTrace>(test::make_word_trace("The animal was tired", 2, 3));
+    AppState st;
+    st.trace = trace;
+    st.display = std::make_shared<const DisplayTrace>(make_display_trace(*trace, st.options));
+    st.selection.view = ViewKind::Heatmap;
+    st.selection.layer = 1;
+    st.selection.head = 2;
+    st.selection.token = 3;    // "was"
+    st.selection.hovered = 1;  // the mouse is elsewhere by the time the menu is used
+    st.selection.heatmap_mode = HeatmapMode::Difference;
+    const Analyst analyst, analyst_b;  // nothing analysed: no products in the request
+    SvgRequest r = svg_request_of(st, {1, 0, 1}, analyst, analyst_b);
+    CHECK(r.view == ViewKind::Heatmap);
+    CHECK(r.layer == 1);
+    CHECK(r.head == 2);
+    CHECK(r.selected_token == 3);
+    CHECK(r.mode == HeatmapMode::Difference);
+    CHECK(r.heads == std::vector<uint8_t>{1, 0, 1});
+    CHECK(r.products == nullptr);
+    CHECK(r.products_b == nullptr);
+
+    // The heatmap outlines the row of "was" and sets its label bold.
+    std::string svg = view_svg(r);
+    CHECK(count(svg, "class=\"selected-row\"") == 1);
+    CHECK(svg.find("font-weight=\"bold\">was</text>") != std::string::npos);
+    // The grid outlines head (1, 2) and marks "was" beside each of the 2 x 3 heads.
+    st.selection.view = ViewKind::Grid;
+    svg = view_svg(svg_request_of(st, {}, analyst, analyst_b));
+    CHECK(count(svg, "class=\"selected-head\"") == 1);
+    CHECK(count(svg, "class=\"selected-token\"") == 6);
+    CHECK(svg.find("font-weight=\"bold\">H2</text>") != std::string::npos);
+    // The head view highlights "was" in the query column.
+    st.selection.view = ViewKind::HeadView;
+    svg = view_svg(svg_request_of(st, {}, analyst, analyst_b));
+    CHECK(count(svg, "class=\"selected-token\"") == 1);
+
+    // No token selected: the heatmap is the one without a selection, byte for byte.
+    st.selection.token = -1;
+    st.selection.view = ViewKind::Heatmap;
+    r = svg_request_of(st, {}, analyst, analyst_b);
+    CHECK(r.selected_token == -1);
+    svg = view_svg(r);
+    CHECK(svg.find("selected-") == std::string::npos);
+    CHECK(svg.find("font-weight=\"bold\">") == svg.find("font-weight=\"bold\">Layer"));
+    CHECK(svg == svg_heatmap(*st.display, 1, 2, SvgMatrix::HeadMinusMean, st.options));
 }
 
 TEST_CASE("BackgroundTask: one job at a time, its status line once, errors as text") {
@@ -303,6 +357,13 @@ TEST_CASE("compare SVG: one panel per pin with its statistics, or why there is n
     CHECK(svg.find(head_stats_line(an.products->stats[1 * 3 + 2], 0)) != std::string::npos);
     CHECK(svg.find(">&lt;s&gt;<") == std::string::npos);  // hidden
     CHECK(svg.find("special % over the full rows before hiding") != std::string::npos);
+    CHECK(svg.find("selected-") == std::string::npos);  // nothing selected
+
+    // The selected token's row outlined in every pin; a hidden token marks nothing.
+    r.selected_token = 2;  // "b", shown row 1
+    CHECK(count(view_svg(r), "class=\"selected-row\"") == 4);
+    r.selected_token = 0;  // <s>, hidden
+    CHECK(view_svg(r) == svg);
 }
 
 TEST_CASE("two sentences SVG: A, B and A - B when aligned, the differing token red") {
@@ -331,6 +392,11 @@ TEST_CASE("two sentences SVG: A, B and A - B when aligned, the differing token r
     CHECK(count(svg, "fill=\"#d03020\"") == 4);
     CHECK(svg.find(">five<") != std::string::npos);
     CHECK(svg.find("B: one two three five") != std::string::npos);
+    r.selected_token = 2;  // "two": its row in A, B and A - B, its query label bold once
+    const std::string selected = view_svg(r);
+    CHECK(count(selected, "class=\"selected-row\"") == 3);
+    CHECK(count(selected, "font-weight=\"bold\">two</text>") == 1);
+    r.selected_token = -1;
 
     // A longer sentence B: side by side, each panel its own size, and the reason.
     AttentionTrace longer = test::make_word_trace("one two three four five", 2, 2);
@@ -380,6 +446,173 @@ TEST_CASE("two models SVG: A - B when the shapes match, each model's statistics"
     // B's statistics are B's: its head attends to itself.
     CHECK(svg.find(head_stats_line((*r.compare.model_b.stats)[1], 2)) != std::string::npos);
     CHECK(svg.find("prev 0%  self 100%") != std::string::npos);
+    r.selected_token = 1;  // "the" (a word): outlined in A, B (aligned) and A - B
+    CHECK(count(view_svg(r), "class=\"selected-row\"") == 3);
+}
+
+namespace {
+
+// "#rrggbb" of a colour, as svg_export writes cell fills.
+std::string hex_of(Rgb8 c) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c.r, c.g, c.b);
+    return buf;
+}
+
+// The fill of each cell of each <g class="panel">, in order.
+std::vector<std::vector<std::string>> fills_per_panel(const std::string& svg) {
+    std::vector<std::vector<std::string>> out;
+    for (size_t at = svg.find("<g class=\"panel\""); at != std::string::npos;
+         at = svg.find("<g class=\"panel\"", at + 1)) {
+        const std::string group = svg.substr(at, svg.find("</g>", at) - at);
+        std::vector<std::string>& fills = out.emplace_back();
+        for (size_t f = group.find(" fill=\""); f != std::string::npos;
+             f = group.find(" fill=\"", f + 1)) {
+            const size_t begin = f + 7;
+            fills.push_back(group.substr(begin, group.find('"', begin) - begin));
+        }
+    }
+    return out;
+}
+
+// The fills a panel's cells must have: its values in its colour map over its range.
+std::vector<std::string> fills_of(const PanelData& p) {
+    std::vector<std::string> out;
+    for (float v : p.values)
+        out.push_back(is_masked_value(v) ? "url(#masked)"
+                                         : hex_of(colormap_rgb(p.map, normalise(v, p.range))));
+    return out;
+}
+
+// Largest |row sum - 1| of a panel, over its unmasked cells.
+double row_sum_error(const PanelData& p) {
+    double worst = 0;
+    for (int i = 0; i < p.rows; ++i) {
+        double sum = 0;
+        for (int j = 0; j < p.cols; ++j)
+            if (const float v = p.values[size_t(i) * p.cols + j]; !is_masked_value(v)) sum += v;
+        worst = std::max(worst, std::abs(sum - 1.0));
+    }
+    return worst;
+}
+
+}  // namespace
+
+TEST_CASE("two models SVG: rollout mode shows each model's rollout, A - B when the tokens align") {
+    // A has 2 layers, B 3 (a deeper teacher) on the same tokens: the rollouts still subtract.
+    AttentionTrace ta = test::make_word_trace("the cat sat", 2, 2);
+    AttentionTrace tb = test::make_word_trace("the cat sat", 3, 2);
+    attend_to_self(tb, 2, 0);
+    auto a = std::make_shared<const AttentionTrace>(ta);
+    auto b = std::make_shared<const AttentionTrace>(tb);
+    DisplayOptions o;
+    o.hide_special = true;  // the rollouts still show <s>: the residual path runs through it
+    o.colormap = Colormap::Magma;
+    const auto da = display_of(*a, o), db = display_of(*b, o);
+    SvgRequest r;
+    r.view = ViewKind::Models;
+    r.display = da;
+    r.options = o;
+    r.trace = a;
+    r.model_name = "model-a";
+    r.compare.models_mode = ModelsMode::Rollout;
+    auto loaded = std::make_shared<LoadedModel>();
+    loaded->name = "model-b";
+    r.compare.model_b.model = loaded;
+    r.compare.model_b.trace = b;
+    r.compare.model_b.display = db;
+    // Neither rollout, then only A's: the export says which is missing instead of drawing less.
+    CHECK(thrown(r) ==
+          "the rollout of model A and B is still being computed: export again in a moment");
+    r.products = analyse(a, da, 0).products;
+    CHECK(thrown(r) == "the rollout of model B is still being computed: export again in a moment");
+    r.analysis_error_b = "Out of memory: the rollout needs 2 GB";
+    CHECK(thrown(r) == "the rollout of model B failed: Out of memory: the rollout needs 2 GB");
+    r.analysis_error_b.clear();
+    r.products_b = analyse(b, db, 0).products;
+
+    // Each model after its own last layer (no head statistics needed), A - B on A's units.
+    const size_t U = size_t(a->n_token);  // every token: <s> too
+    std::string svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>(3, U * U));
+    CHECK(svg.find(">Two models: attention rollout<") != std::string::npos);
+    CHECK(svg.find(">A: model-a (2 layers)<") != std::string::npos);
+    CHECK(svg.find(">B: model-b (3 layers)<") != std::string::npos);
+    CHECK(svg.find(">A  rollout after L1<") != std::string::npos);
+    CHECK(svg.find(">B  rollout after L2<") != std::string::npos);
+    CHECK(svg.find(">A \xe2\x88\x92 B<") != std::string::npos);
+    CHECK(svg.find(">A and B (rollout of the attention weight)<") != std::string::npos);
+    CHECK(svg.find(">&lt;s&gt;<") != std::string::npos);
+    CHECK(svg.find(">entropy ") == std::string::npos);  // heads' statistics are for head mode
+    CHECK(svg.find("Side by side only") == std::string::npos);
+    CHECK(svg.find("selected-") == std::string::npos);  // nothing selected
+    // The cells are the view's panels, colour for colour: A's and B's rows each sum to 1.
+    const RolloutLayers layers = models_rollout_layers(r.compare, Selection{}, 2, 3);
+    CHECK(layers == RolloutLayers{1, 2});
+    const std::vector<PanelData> panels =
+        models_rollout_panels(*r.products, *r.products_b, layers, true, o);
+    REQUIRE(panels.size() == 3);
+    const std::vector<std::vector<std::string>> fills = fills_per_panel(svg);
+    REQUIRE(fills.size() == 3);
+    for (size_t p = 0; p < 3; ++p) CHECK(fills[p] == fills_of(panels[p]));
+    CHECK(panels[0].map == Colormap::Magma);
+    CHECK(panels[0].range.hi == panels[1].range.hi);  // one scale for A and B
+    CHECK(row_sum_error(panels[0]) < 1e-5);
+    CHECK(row_sum_error(panels[1]) < 1e-5);
+    CHECK(fills[0] != fills[1]);  // B's self-attending last layer shows
+    // The selected token ("cat", unit 2) outlined in A, B and A - B, as the view marks it.
+    r.selected_token = 2;
+    CHECK(count(view_svg(r), "class=\"selected-row\"") == 3);
+
+    // A chosen layer (--layer): B follows A's while it has it.
+    r.compare.rollout_last_layer = false;
+    r.layer = 0;
+    svg = view_svg(r);
+    CHECK(svg.find(">A  rollout after L0<") != std::string::npos);
+    CHECK(svg.find(">B  rollout after L0<") != std::string::npos);
+
+    // Another tokenisation of the same sentence: A and B side by side with the reason, B's own
+    // axes, and the selection (A's tokens) marked in A only.
+    AttentionTrace tc = test::make_word_trace("the ca t sat", 3, 2);
+    tc.text = ta.text;
+    auto c = std::make_shared<const AttentionTrace>(tc);
+    const auto dc = display_of(*c, o);
+    r.compare.model_b.trace = c;
+    r.compare.model_b.display = dc;
+    r.products_b = analyse(c, dc, 0).products;
+    svg = view_svg(r);
+    CHECK(cells_per_panel(svg) == std::vector<size_t>{U * U, (U + 1) * (U + 1)});
+    CHECK(svg.find("Side by side only: ") != std::string::npos);
+    CHECK(svg.find(">A \xe2\x88\x92 B<") == std::string::npos);
+    CHECK(svg.find(">ca<") != std::string::npos);
+    CHECK(count(svg, "class=\"selected-row\"") == 1);
+    const std::vector<PanelData> side = models_rollout_panels(
+        *r.products, *r.products_b, models_rollout_layers(r.compare, Selection{}, 2, 3), false, o);
+    REQUIRE(side.size() == 2);
+    CHECK(fills_per_panel(svg) ==
+          std::vector<std::vector<std::string>>{fills_of(side[0]), fills_of(side[1])});
+    CHECK(row_sum_error(side[1]) < 1e-5);
+
+    // The menu's request takes B's rollout from B's Analyst only while it is of B's view model.
+    AppState st;
+    st.trace = a;
+    st.display = da;
+    st.options = o;
+    st.selection.view = ViewKind::Models;
+    st.compare = r.compare;
+    Analyst analyst_a, analyst_b;
+    analyst_a.set_source(a, da);
+    analyst_b.set_source(c, dc);
+    REQUIRE(pump_until([&] {
+        analyst_a.update();
+        analyst_b.update();
+        return analyst_a.products() && analyst_b.products();
+    }));
+    const SvgRequest from_state = svg_request_of(st, {}, analyst_a, analyst_b);
+    CHECK(from_state.products_b == analyst_b.products());
+    CHECK(cells_per_panel(view_svg(from_state)).size() == 2);
+    st.compare.model_b.display = display_of(*c, o);  // new options: B's rollout is not of it yet
+    CHECK(svg_request_of(st, {}, analyst_a, analyst_b).products_b == nullptr);
 }
 
 TEST_CASE("head search SVG: the layers x heads map and the top ten, or why not yet") {
@@ -391,7 +624,7 @@ TEST_CASE("head search SVG: the layers x heads map and the top ten, or why not y
     r.view = ViewKind::Search;
     r.display = display;
     r.trace = trace;
-    r.focus_token = 4;  // "d"
+    r.selected_token = 4;  // "d"
     CHECK(thrown(r).find("Click a query token") != std::string::npos);
     r.compare.search_key = 4;
     std::string svg = view_svg(r);
@@ -406,6 +639,12 @@ TEST_CASE("head search SVG: the layers x heads map and the top ten, or why not y
     CHECK(svg.find(">Top 10<") != std::string::npos);
     CHECK(count(svg, ">L2 H3<") == 1);
     CHECK(svg.find("From &apos;d&apos; (token 4) to &apos;d&apos; (token 4)") != std::string::npos);
+    // The selected head (0, 0 here) outlined in the map, its layer and head labels bold.
+    CHECK(count(svg, "class=\"selected-cell\"") == 1);
+    CHECK(svg.find("font-weight=\"bold\">L0</text>") != std::string::npos);
+    r.layer = 2;
+    r.head = 3;
+    CHECK(view_svg(r).find("font-weight=\"bold\">L2</text>") != std::string::npos);
 
     r.compare.rank = SearchRank::Statistic;
     r.compare.statistic = HeadStatistic::Self;
@@ -443,6 +682,9 @@ TEST_CASE("rollout SVG: layer mean, rollout and flow on every token") {
     const std::vector<PanelData> p = rollout_panels(*an.products, an.flow.get(), 1, o.colormap);
     for (const PanelData& panel : p)
         CHECK(svg.find(">" + rollout_range_label(panel.range) + "<") != std::string::npos);
+    CHECK(svg.find("selected-") == std::string::npos);
+    r.selected_token = 2;  // "b": its row in the layer mean, the rollout and the flow
+    CHECK(count(view_svg(r), "class=\"selected-row\"") == 3);
 }
 
 TEST_CASE("run_status: a run's time, or imported for a trace read from a file") {

@@ -1,12 +1,19 @@
 // Two models, words and the value lens (issue 5) without a window: model B runs every sentence
 // model A runs, on its own workers, with generation numbers (stale answers dropped); its failures
 // stay in the Two models view and never cost model A anything; options rebuild its view model;
-// the layout and head rules; the command line; the teaching views' token-level note.
+// the layout and head rules; rollout of both (B's on its own Analyst); the command line; the
+// teaching views' token-level note.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cmath>
+
+#include "analyst.h"
 #include "app_args.h"
 #include "compare_state.h"
 #include "gui_test_util.h"
+#include "models_rollout.h"
+#include "views/analysis_views.h"
 #include "views/softmax_view.h"
 
 using namespace attnscope;
@@ -200,6 +207,209 @@ TEST_CASE("model_b_head: A's head while linked and B has it, else B's own, alway
     b.linked = false;
     CHECK(model_b_head(b, sel, 5, 8) == HeadRef{4, 1});
     CHECK(model_b_head(b, sel, 2, 4) == HeadRef{1, 1});  // clamped into a smaller B
+}
+
+namespace {
+
+// Pumps the session and, as the Two models view does every frame, points model A's and model B's
+// Analysts at the traces shown, until both have their rollouts.
+bool pump_rollouts(TwoModels& f, Analyst& a, Analyst& b) {
+    return test::pump(f.session, [&] {
+        a.set_source(f.st().trace, f.st().display);
+        b.set_source(f.b().trace, f.b().display);
+        a.update();
+        b.update();
+        return f.session.idle() && f.b().display && a.products() && b.products() &&
+               a.display() == f.st().display && b.display() == f.b().display;
+    });
+}
+
+// Largest |row sum − 1| over every layer's rollout of `products`.
+double rollout_row_error(const AnalysisOutput& products) {
+    const int U = products.all_units->n_token;
+    double worst = 0;
+    for (size_t row = 0; row * U < products.rollout.size(); ++row) {
+        double sum = 0;
+        for (int j = 0; j < U; ++j) sum += products.rollout[row * U + size_t(j)];
+        worst = std::max(worst, std::abs(sum - 1.0));
+    }
+    return worst;
+}
+
+}  // namespace
+
+TEST_CASE("two models rollout: B's arrives from its own Analyst, rows sum to 1, A - B is shown") {
+    TwoModels f;
+    f.session.open_model({"m", ""});      // 2 layers
+    f.session.open_model_b({"big", ""});  // 3 layers, the same tokenizer
+    Analyst a, b;
+    REQUIRE(pump_rollouts(f, a, b));
+    CHECK(f.both_show("hello world"));
+    const AnalysisOutput& pa = *a.products();
+    const AnalysisOutput& pb = *b.products();
+    const int U = pb.all_units->n_token;
+    CHECK(U == f.b().trace->n_token);
+    CHECK(pb.all_units->n_layer == 3);
+    REQUIRE(pb.rollout.size() == size_t(3) * U * U);
+    CHECK(rollout_row_error(pa) < 1e-5);
+    CHECK(rollout_row_error(pb) < 1e-5);
+
+    // Each model after its own last layer; different depths still give a difference.
+    const CompareState& compare = f.st().compare;
+    CHECK(compare.rollout_last_layer);
+    const RolloutLayers layers = models_rollout_layers(compare, f.st().selection, 2, 3);
+    CHECK(layers == RolloutLayers{1, 2});
+    const ModelsLayout layout =
+        models_rollout_layout(*a.trace(), *pa.all_units, *b.trace(), *pb.all_units);
+    CHECK(layout.difference);
+    CHECK(layout.message.empty());
+    const std::vector<PanelData> panels =
+        models_rollout_panels(pa, pb, layers, layout.difference, f.st().options);
+    REQUIRE(panels.size() == 3);
+    CHECK(panels[0].title == "A  rollout after L1");
+    CHECK(panels[1].title == "B  rollout after L2");
+    CHECK(panels[0].range.hi == panels[1].range.hi);  // one scale: equal colours, equal values
+    bool differs = false;
+    for (int i = 0; i < U; ++i) {
+        double row_b = 0;
+        for (int j = 0; j < U; ++j) {
+            const size_t c = size_t(i) * U + j;
+            const float vb = pb.rollout[size_t(2) * U * U + c];
+            CHECK(panels[1].values[c] == (j <= i ? vb : k_masked_value));  // causal: j > i masked
+            if (j <= i) {
+                row_b += panels[1].values[c];
+                CHECK(panels[2].values[c] == doctest::Approx(panels[0].values[c] - vb));
+                differs |= std::abs(panels[2].values[c]) > 1e-4f;
+            }
+        }
+        CHECK(row_b == doctest::Approx(1.0).epsilon(1e-5));
+    }
+    CHECK(differs);  // two and three layers of the same mixing are not the same rollout
+
+    // A chosen layer: B follows while linked and it has the layer.
+    CompareState chosen;
+    chosen.rollout_last_layer = false;
+    Selection sel;
+    sel.layer = 1;
+    CHECK(models_rollout_layers(chosen, sel, 2, 3) == RolloutLayers{1, 1});
+    sel.layer = 2;
+    chosen.model_b.layer = 0;
+    CHECK(models_rollout_layers(chosen, sel, 3, 2) == RolloutLayers{2, 0});  // B has no layer 2
+    chosen.model_b.linked = false;
+    chosen.model_b.layer = 5;
+    CHECK(models_rollout_layers(chosen, sel, 3, 2) == RolloutLayers{2, 1});  // clamped into B
+}
+
+TEST_CASE("two models rollout: a stale rollout of model B is dropped") {
+    TwoModels f;
+    f.session.open_model({"m", ""});
+    f.session.open_model_b({"big", ""});
+    REQUIRE(test::pump(f.session, [&] { return f.both_show("hello world") && f.session.idle(); }));
+    std::atomic<int> finished{0};
+    Analyst b([&] { ++finished; });
+    const auto old_trace = f.b().trace;
+    b.set_source(old_trace, f.b().display);
+    // The old sentence's rollout is done and waiting when B's next trace replaces it.
+    REQUIRE(test::pump(f.session, [&] { return finished.load() >= 1; }));
+    f.type("one two three four");
+    REQUIRE(test::pump(f.session, [&] { return f.both_show("one two three four"); }));
+    b.set_source(f.b().trace, f.b().display);
+    REQUIRE(test::pump(f.session, [&] {
+        b.update();
+        return b.products() != nullptr;
+    }));
+    CHECK(b.stale_dropped() == 1);
+    CHECK(b.trace() == f.b().trace);
+    CHECK(b.products()->all_units->n_source_token == f.b().trace->n_token);
+    CHECK(b.products()->all_units->n_source_token != old_trace->n_token);
+    CHECK(b.products()->rollout.size() == size_t(3) * 5 * 5);  // <s> and four words, 3 layers
+}
+
+TEST_CASE("two models rollout: model B = model A gives A - B = 0, under words and the lens too") {
+    TwoModels f;
+    f.session.open_model({"m", ""});
+    f.session.open_model_b({"m", ""});
+    REQUIRE(test::pump(f.session, [&] { return f.both_show("hello world") && f.session.idle(); }));
+    DisplayOptions o = f.st().options;
+    o.words = true;
+    o.hide_special = true;  // the rollout still shows every unit, as in the Rollout tab
+    o.lens = Lens::ValueWeighted;
+    f.session.set_options(o);
+    f.type("the cat sat on the mat");
+    Analyst a, b;
+    REQUIRE(pump_rollouts(f, a, b));
+    REQUIRE(f.both_show("the cat sat on the mat"));
+    const AnalysisOutput& pa = *a.products();
+    const AnalysisOutput& pb = *b.products();
+    CHECK(pb.all_units->words);
+    CHECK(pb.all_units->lens == Lens::ValueWeighted);
+    CHECK(pb.all_units->n_token == 7);  // <s> kept: the residual path runs through it
+    CHECK(rollout_row_error(pb) < 1e-5);
+    const RolloutLayers layers = models_rollout_layers(f.st().compare, f.st().selection, 2, 2);
+    const ModelsLayout layout =
+        models_rollout_layout(*a.trace(), *pa.all_units, *b.trace(), *pb.all_units);
+    REQUIRE(layout.difference);
+    const std::vector<PanelData> panels = models_rollout_panels(pa, pb, layers, true, o);
+    REQUIRE(panels.size() == 3);
+    for (float v : panels[2].values) CHECK((v == 0.0f || v == k_masked_value));
+    CHECK(panels[2].range.lo == -1.0f);  // nothing differs: the middle colour, not a 0-wide scale
+    CHECK(panels[2].range.hi == 1.0f);
+}
+
+TEST_CASE("models_rollout_layout: A - B needs equal tokens, not equal depths") {
+    const DisplayOptions o;
+    const AttentionTrace a = test::make_word_trace("the cat sat", 2, 2);
+    const AttentionTrace deeper = test::make_word_trace("the cat sat", 4, 3);
+    ModelsLayout l =
+        models_rollout_layout(a, make_display_trace(a, o), deeper, make_display_trace(deeper, o));
+    CHECK(l.difference);
+    CHECK(l.message.empty());
+
+    // Another tokenizer: side by side only, and the message says why (not the shapes).
+    const AttentionTrace split = test::make_word_trace("the ca t sat", 3, 2);
+    l = models_rollout_layout(a, make_display_trace(a, o), split, make_display_trace(split, o));
+    CHECK_FALSE(l.difference);
+    CHECK(l.message.find("tokenise the text differently (4 and 5 tokens)") != std::string::npos);
+    AttentionTrace renamed = test::make_word_trace("the cat sit", 2, 2);  // same count, other token
+    l = models_rollout_layout(a, make_display_trace(a, o), renamed, make_display_trace(renamed, o));
+    CHECK_FALSE(l.difference);
+    CHECK(l.message.find("token 3 is 'sat' and 'sit'") != std::string::npos);
+}
+
+TEST_CASE("command line: --models-mode") {
+    auto parse = [](std::vector<const char*> argv, AppArgs* out, std::string* error) {
+        argv.insert(argv.begin(), "attnscope");
+        return parse_app_args(int(argv.size()), argv.data(), out, error);
+    };
+    AppArgs a;
+    std::string error;
+    REQUIRE(parse({"--view", "models", "--model-b", "/m/b"}, &a, &error));
+    CHECK_FALSE(a.models_mode.has_value());
+    CompareState c;
+    apply_compare_args(a, c);
+    CHECK(c.models_mode == ModelsMode::Head);
+
+    REQUIRE(
+        parse({"--view", "models", "--model-b", "/m/b", "--models-mode", "rollout"}, &a, &error));
+    REQUIRE(a.models_mode.has_value());
+    CHECK(*a.models_mode == ModelsMode::Rollout);
+    apply_compare_args(a, c);
+    CHECK(c.models_mode == ModelsMode::Rollout);
+    CHECK(c.rollout_last_layer);  // no --layer: each model's last layer
+
+    REQUIRE(parse({"--models-mode", "rollout", "--layer", "1"}, &a, &error));
+    CompareState layered;
+    apply_compare_args(a, layered);
+    CHECK_FALSE(layered.rollout_last_layer);  // --layer asks for the rollout after that layer
+
+    REQUIRE(parse({"--models-mode", "head"}, &a, &error));
+    CHECK(*a.models_mode == ModelsMode::Head);
+    CHECK_FALSE(parse({"--models-mode", "flow"}, &a, &error));
+    CHECK(error.find("bad value 'flow' for --models-mode (expected head or rollout)") !=
+          std::string::npos);
+    CHECK_FALSE(parse({"--models-mode"}, &a, &error));
+    CHECK(error.find("--models-mode needs a value") != std::string::npos);
+    CHECK(std::string(app_usage()).find("--models-mode MODE") != std::string::npos);
 }
 
 TEST_CASE("command line: --model-b, --words, --lens") {

@@ -232,6 +232,9 @@ struct ModelPairLayout {
     bool same_shape = false;   // equal n_layer and n_head
     bool same_tokens = false;  // the same tokenisation (vocabulary strings, one to one)
     std::string reason;        // why no difference can be shown; empty when both hold
+    // Why the tokens do not line up, whatever the shapes ("" when same_tokens): what decides a
+    // difference of results that do not depend on the shape, like the rollout's [T][T].
+    std::string tokens_reason;
     bool difference() const { return same_shape && same_tokens; }
 };
 ModelPairLayout compare_models(const AttentionTrace& a, const AttentionTrace& b);

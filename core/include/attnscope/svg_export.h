@@ -8,13 +8,17 @@
 // Structure the tests rely on: every matrix cell is one <rect class="cell"> and no other <rect>
 // appears (masked cells are filled with a striped pattern drawn with <path>; colour bars are
 // paths); the cells of one matrix are grouped in one <g class="panel">; a heatmap has S x S cells,
-// the grid S x S per head; the head view has one <line> per link.
+// the grid S x S per head; the head view has one <line> per link. The user's selection is marked
+// by paths outside the panels' groups, each named by its class: "selected-row", "selected-col",
+// "selected-cell", "selected-head" (outlines d="Mx0 y0Hx1Vy1Hx0Z") and "selected-token"
+// (the grid's row markers, the head view's label highlight); the selected labels are bold.
 //
 // Thread-safety: re-entrant; the inputs are only read.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,17 +41,36 @@ enum class SvgMatrix {
 // the functions throw InputError suggesting a PNG or fewer tokens.
 inline constexpr size_t k_svg_max_cells = 1000000;
 
+// One head of the grid, or one cell of any matrix.
+struct SvgCell {
+    int row = 0, col = 0;
+};
+
+// What the user selected, marked in a picture as the views mark it on screen, so that a figure
+// shows the token and head the researcher was looking at. Nothing set = nothing marked: the SVG
+// is byte for byte the one without a selection.
+struct SvgSelection {
+    std::optional<int> token;     // a shown-token index (display row): its query row outlined, its
+                                  //   label bold; the grid marks the row beside every head
+    std::optional<SvgCell> head;  // the grid: {layer, head} outlined, its labels bold
+};
+
 // One head (or the layer mean, or their difference) with its token labels and a colour bar.
+// `selection.token` outlines its query row (the heatmap view's mark).
 std::string svg_heatmap(const DisplayTrace& display, int layer, int head, SvgMatrix what,
-                        const DisplayOptions& options);
+                        const DisplayOptions& options, const SvgSelection& selection = {});
 
 // Every head: rows are layers, columns heads, each a small heatmap without token labels.
-std::string svg_head_grid(const DisplayTrace& display, const DisplayOptions& options);
+// `selection.head` is outlined and `selection.token`'s row marked left of each head (the grid
+// view's marks).
+std::string svg_head_grid(const DisplayTrace& display, const DisplayOptions& options,
+                          const SvgSelection& selection = {});
 
 // The head view of one layer: tokens in two columns (queries left, keys right) and a line per
 // link, coloured by head with opacity = weight. `heads[h]` != 0 selects the heads; `query` / `key`
-// (shown-token indices, -1 = none) focus on one token, as in the app. Links are the app's:
-// strongest_links(display, layer, heads, query, key, min_weight, max_links).
+// (shown-token indices, -1 = none) focus on one token, as in the app: its label bold on a
+// highlight. Links are the app's: strongest_links(display, layer, heads, query, key, min_weight,
+// max_links).
 std::string svg_head_view(const DisplayTrace& display, int layer, std::span<const uint8_t> heads,
                           int query, int key, float min_weight, size_t max_links);
 
@@ -98,12 +121,18 @@ struct SvgPanel {
     std::span<const uint8_t> label_styles;    // SvgLabel of row i and column i (one token axis),
                                               //   or empty = Normal
     bool upright_col_labels = false;  // short column labels (head numbers) centred, not rotated
+    // The user's selection, as the views mark it (none = nothing marked): a row, a column or a
+    // cell outlined in the accent colour, and its labels bold.
+    std::optional<int> selected_row;       // the selected token's query row
+    std::optional<int> selected_col;       // a column (a key token)
+    std::optional<SvgCell> selected_cell;  // the selected head in a layers x heads map
 };
 
 // The panel's cells with their top-left corner at (x, y), `cell` px each, in one
 // <g class="panel">; row labels end 4 px left of x, column labels start 4 px above y. Labels are
 // elided after 24 characters and set smaller when cells are smaller than the text
-// (svg_label_font), so that every label is there without overlapping.
+// (svg_label_font), so that every label is there without overlapping. A selected row or column is
+// outlined 1 px outside its cells (their colours stay visible), a selected cell just inside.
 std::string svg_panel(const SvgPanel& panel, double x, double y, double cell);
 // Space the panel's labels take left of and above its cells.
 double svg_row_label_width(const SvgPanel& panel, double cell);
