@@ -103,20 +103,26 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
     tr.tokens = std::move(enc);
     for (int h = 0; h < H; ++h) tr.kv_head_of.push_back(h / (H / G));
 
-    // resize, not assign: the forward pass writes every element (see FloatBuffer).
-    tr.embed.resize(size_t(T) * c.d_model);
-    tr.q.resize(size_t(L) * H * T * D);
-    tr.k.resize(size_t(L) * G * T * D);
-    tr.v.resize(size_t(L) * G * T * D);
-    if (c.arch == Arch::Llama) {
-        tr.q_norope.resize(tr.q.size());
-        tr.k_norope.resize(tr.k.size());
-    }
-    tr.scores.resize(size_t(L) * H * T * T);
-    tr.weights.resize(size_t(L) * H * T * T);
-    tr.head_out.resize(size_t(L) * H * T * D);
-    tr.value_out_norm.resize(size_t(L) * H * T);
-    tr.hidden.resize(size_t(L) * T * c.d_model);
+    // resize, not assign: the forward pass writes every element (see FloatBuffer). Largest
+    // first, so a kept block too big for one request is too big for the rest of this run, and
+    // the block cache can give it back at once (trace_buffer.cpp).
+    const bool llama = c.arch == Arch::Llama;
+    std::pair<FloatBuffer*, size_t> sizes[] = {
+        {&tr.embed, size_t(T) * c.d_model},
+        {&tr.q, size_t(L) * H * T * D},
+        {&tr.k, size_t(L) * G * T * D},
+        {&tr.v, size_t(L) * G * T * D},
+        {&tr.q_norope, llama ? size_t(L) * H * T * D : 0},
+        {&tr.k_norope, llama ? size_t(L) * G * T * D : 0},
+        {&tr.scores, size_t(L) * H * T * T},
+        {&tr.weights, size_t(L) * H * T * T},
+        {&tr.head_out, size_t(L) * H * T * D},
+        {&tr.value_out_norm, size_t(L) * H * T},
+        {&tr.hidden, size_t(L) * T * c.d_model},
+    };
+    std::stable_sort(std::begin(sizes), std::end(sizes),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (auto& [buffer, n] : sizes) buffer->resize(n);
     tr.mask.assign(size_t(T) * T, 1);
     if (c.causal)
         for (int i = 0; i < T; ++i)
