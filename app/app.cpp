@@ -318,12 +318,24 @@ void App::draw_views() {
         return;
     }
     const bool forcing = st.selection.view != m_tab_view;
+    // With large text (a projector) ten full titles do not fit and ImGui would cut every one to
+    // "Heatm..."; short titles stay readable, and the full one shows on hover.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const bool full_titles = full_view_titles_fit(
+        ImGui::GetContentRegionAvail().x, style.FramePadding.x * 2 + style.ItemInnerSpacing.x,
+        [](const char* t) { return ImGui::CalcTextSize(t).x; });
     if (ImGui::BeginTabBar("##viewtabs")) {
         for (int i = 0; i < k_view_count; ++i) {
             const ViewKind v = ViewKind(i);
             const ImGuiTabItemFlags f =
                 forcing && v == st.selection.view ? ImGuiTabItemFlags_SetSelected : 0;
-            if (!ImGui::BeginTabItem(view_title(v), nullptr, f)) continue;
+            // "###" keeps the tab's identity whichever title it shows.
+            const std::string label = std::string(full_titles ? view_title(v)
+                                                              : view_short_title(v)) +
+                                      "###view" + std::to_string(i);
+            const bool open = ImGui::BeginTabItem(label.c_str(), nullptr, f);
+            if (!full_titles && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", view_title(v));
+            if (!open) continue;
             if (!forcing) st.selection.view = v;
             m_tab_view = v;
             draw_view(v);

@@ -57,6 +57,37 @@ const char* view_title(ViewKind view) {
     return "?";
 }
 
+const char* view_short_title(ViewKind view) {
+    switch (view) {
+        case ViewKind::Grid:
+            return "Grid";
+        case ViewKind::HeadView:
+            return "Heads";
+        case ViewKind::Compare:
+            return "Compare";
+        case ViewKind::Diff:
+            return "Sentences";
+        case ViewKind::Models:
+            return "Models";
+        case ViewKind::Search:
+            return "Search";
+        case ViewKind::Softmax:
+            return "Softmax";
+        case ViewKind::Heatmap:
+        case ViewKind::Rollout:
+        case ViewKind::Qkv:
+            return view_title(view);
+    }
+    return "?";
+}
+
+bool full_view_titles_fit(float avail, float per_tab,
+                          const std::function<float(const char*)>& text_width) {
+    float needed = 0;
+    for (int i = 0; i < k_view_count; ++i) needed += text_width(view_title(ViewKind(i))) + per_tab;
+    return needed <= avail;
+}
+
 bool parse_view(const std::string& name, ViewKind* out) {
     for (int i = 0; i < k_view_count; ++i) {
         if (name == view_name(ViewKind(i))) {

@@ -2,6 +2,8 @@
 // One AppState, owned by the Session; views read it and change only the Selection and the text.
 #pragma once
 
+#include <functional>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,13 @@ enum class ViewKind {
 inline constexpr int k_view_count = 10;
 const char* view_name(ViewKind view);   // "grid", "heatmap", "headview", "compare", ... (flags)
 const char* view_title(ViewKind view);  // "Model grid", "Heatmap", "Head view", "Compare", ...
+// A shorter title for the tab bar when the full ones do not fit (large text on a projector):
+// "Grid", "Heatmap", "Heads", "Compare", "Sentences", ...
+const char* view_short_title(ViewKind view);
+// Whether the tab bar shows the full titles: they must fit in `avail` pixels, each tab taking its
+// text's width (`text_width`) plus `per_tab` (padding and spacing). Otherwise the short ones.
+bool full_view_titles_fit(float avail, float per_tab,
+                          const std::function<float(const char*)>& text_width);
 bool parse_view(const std::string& name, ViewKind* out);
 
 // What the heatmap view shows for the selected head.

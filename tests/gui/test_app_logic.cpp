@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <set>
 
 #include "app_args.h"
 #include "attnscope/errors.h"
@@ -34,6 +36,23 @@ bool parse(std::vector<const char*> argv, AppArgs* out, std::string* error) {
 }  // namespace
 
 // [SECTION] Command line
+
+TEST_CASE("view tabs: full titles when they fit, short distinct ones when not") {
+    const auto nine_px = [](const char* t) { return 9.0f * float(std::strlen(t)); };
+    float full = 0, short_total = 0;
+    std::set<std::string> shorts;
+    for (int i = 0; i < k_view_count; ++i) {
+        const ViewKind v = ViewKind(i);
+        full += nine_px(view_title(v)) + 20;
+        short_total += nine_px(view_short_title(v)) + 20;
+        CHECK(std::strlen(view_short_title(v)) <= std::strlen(view_title(v)));
+        shorts.insert(view_short_title(v));
+    }
+    CHECK(shorts.size() == size_t(k_view_count));  // every tab still tells which view it is
+    CHECK(full_view_titles_fit(full, 20, nine_px));
+    CHECK_FALSE(full_view_titles_fit(full - 1, 20, nine_px));
+    CHECK(short_total < 0.75f * full);  // the point: large text that cut titles now fits
+}
 
 TEST_CASE("args: the scripted-run flags parse") {
     AppArgs a;
