@@ -84,8 +84,13 @@ std::vector<char32_t> new_atlas_codepoints(std::span<const std::string_view> tex
             // Printable ASCII is always there: decide it before the range table.
             if (c < 0x7F && c >= 0x20) return;
             if (!atlas_can_hold(c) || in_base_font_ranges(c)) return;
-            if (std::binary_search(in_atlas.begin(), in_atlas.end(), c)) return;
-            found.push_back(c);
+            // A conjoining Jamo is drawn with its compatibility letter's glyph (font_ranges.h):
+            // the atlas needs that one too.
+            for (char32_t need : {c, compatibility_jamo(c)}) {
+                if (need == 0 || std::binary_search(in_atlas.begin(), in_atlas.end(), need))
+                    continue;
+                found.push_back(need);
+            }
         });
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());

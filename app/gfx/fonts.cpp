@@ -101,6 +101,14 @@ bool load_fonts(float scale, std::span<const char32_t> extra_codepoints, bool re
         }
     }
     io.Fonts->Build();
+    // Conjoining Jamo the fonts lack point at their compatibility letters (font_ranges.h).
+    ImFont* font = io.Fonts->Fonts[0];
+    for (char32_t c : extra_codepoints) {
+        const char32_t letter = app::compatibility_jamo(c);
+        if (letter && !font->FindGlyphNoFallback(ImWchar(c)) &&
+            font->FindGlyphNoFallback(ImWchar(letter)))
+            font->AddRemapChar(ImWchar(c), ImWchar(letter));
+    }
     if (recreate_texture) {
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();

@@ -135,3 +135,33 @@ TEST_CASE("glyphs: the atlas built with the needed characters has their glyphs")
     const std::vector<char32_t> base{U'a', U'é', U'Ω', U'ж', U'␣', U'▁'};
     CHECK(gfx::codepoints_without_glyph(base).empty());  // the base ranges are still there
 }
+
+TEST_CASE("glyphs: conjoining Hangul Jamo map to their compatibility letters") {
+    CHECK(compatibility_jamo(0x1100) == 0x3131);  // ᄀ -> ㄱ
+    CHECK(compatibility_jamo(0x1112) == 0x314E);  // ᄒ -> ㅎ
+    CHECK(compatibility_jamo(0x1161) == 0x314F);  // ᅡ -> ㅏ
+    CHECK(compatibility_jamo(0x1175) == 0x3163);  // ᅵ -> ㅣ
+    CHECK(compatibility_jamo(0x11A8) == 0x3131);  // ᆨ -> ㄱ
+    CHECK(compatibility_jamo(0x11AB) == 0x3134);  // ᆫ -> ㄴ
+    CHECK(compatibility_jamo(0x11C2) == 0x314E);  // ᇂ -> ㅎ
+    for (char32_t c : {char32_t(0x1113), char32_t(0x1176), char32_t(0x11C3), char32_t(U'한'),
+                       char32_t(U'a'), char32_t(0x3131)})
+        CHECK(compatibility_jamo(c) == 0);
+    // Uncased BERT's pieces of "한" (NFD: ᄒ ᅡ ᆫ) need the letters' glyphs too.
+    CHECK(needed({"\u1112\u1161\u11AB"}) ==
+          std::vector<char32_t>{0x1112, 0x1161, 0x11AB, 0x3134, 0x314E, 0x314F});
+}
+
+TEST_CASE("glyphs: the atlas draws conjoining Jamo with the compatibility letters") {
+    if (!std::filesystem::exists(k_cjk_font)) {
+        MESSAGE("skipped: ", k_cjk_font, " missing (scripts/install-deps.sh installs it)");
+        return;
+    }
+    ImGuiContextFixture ui;
+    const std::vector<char32_t> jamo = needed({"\u1112\u1161\u11AB \u1100\u116E\u11A8"});
+    gfx::load_fonts(1.0f, jamo, false);
+    CHECK(gfx::codepoints_without_glyph(jamo).empty());
+    const ImFont* font = ImGui::GetIO().Fonts->Fonts[0];
+    CHECK(font->FindGlyphNoFallback(0x1112) == font->FindGlyphNoFallback(0x314E));
+    CHECK(font->FindGlyphNoFallback(0x11A8) == font->FindGlyphNoFallback(0x3131));
+}
