@@ -114,11 +114,26 @@ std::vector<float> merge_words(std::span<const float> attention, const WordGroup
                          " values but the words cover " + std::to_string(T) + " tokens (expected " +
                          std::to_string(T * T) + ")");
     assert(words.begin.size() == W && words.end.size() == W);
+    // Words are runs of consecutive tokens, so each row's keys merge as range sums: no scatter
+    // through word_of per cell, which made the word view of a long input 5x slower than tokens.
+    bool runs = true;
+    for (size_t b = 0; b < W && runs; ++b)
+        for (int32_t j = words.begin[b]; j < words.end[b] && runs; ++j)
+            runs = j >= 0 && size_t(j) < T && size_t(words.word_of[size_t(j)]) == b;
     std::vector<double> sum(W * W, 0.0);
     for (size_t i = 0; i < T; ++i) {
         const size_t a = size_t(words.word_of[i]);
-        for (size_t j = 0; j < T; ++j)
-            sum[a * W + size_t(words.word_of[j])] += attention[i * T + j];
+        const float* row = attention.data() + i * T;
+        double* to = sum.data() + a * W;
+        if (runs) {
+            for (size_t b = 0; b < W; ++b) {
+                double piece_sum = 0;
+                for (int32_t j = words.begin[b]; j < words.end[b]; ++j) piece_sum += row[j];
+                to[b] += piece_sum;
+            }
+        } else {
+            for (size_t j = 0; j < T; ++j) to[size_t(words.word_of[j])] += row[j];
+        }
     }
     std::vector<float> out(W * W);
     for (size_t a = 0; a < W; ++a) {

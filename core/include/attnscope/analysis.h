@@ -128,9 +128,9 @@ struct DisplayTrace {
     std::vector<uint8_t> word_start;        // [S] 1 if the unit starts a word (always for words)
     std::vector<uint8_t> mask;              // [S][S] 1 where query i may attend to key j (words:
                                             //   where some piece of i may attend to some of j)
-    std::vector<float> weights;             // [L][H][S][S] under the lens, rows renormalised over
+    FloatBuffer weights;                    // [L][H][S][S] under the lens, rows renormalised over
                                             //   the shown keys, merged into words; masked cells 0
-    std::vector<float> layer_mean;          // [L][S][S] mean over heads of `weights`
+    FloatBuffer layer_mean;                 // [L][S][S] mean over heads of `weights`
     std::vector<float> head_max;            // [L][H] largest weight of each head's shown matrix
     std::vector<std::string> layer_labels;  // [L] "0".. or "1"..
     std::vector<std::string> head_labels;   // [H]
