@@ -316,8 +316,8 @@ namespace {
 // is the same number, without max_value's per-cell mask test.
 float largest_share(std::span<const float> values) {
     if (values.empty()) return 0.0f;
-    const float m = Eigen::Map<const Eigen::ArrayXf>(values.data(), Eigen::Index(values.size()))
-                        .maxCoeff();
+    const float m =
+        Eigen::Map<const Eigen::ArrayXf>(values.data(), Eigen::Index(values.size())).maxCoeff();
     return std::max(m, 0.0f);
 }
 
