@@ -131,8 +131,12 @@ void clamp_selection(Selection& s, int n_layer, int n_head, int n_token) {
 std::string run_status(const AttentionTrace* trace, double last_run_seconds) {
     if (!trace) return {};
     if (trace->imported) return "imported";
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "run %.0f ms", last_run_seconds * 1000.0);
+    char buf[80];
+    if (trace->reused_prefix > 0)  // a suffix pass: say why it was quick
+        std::snprintf(buf, sizeof buf, "run %.0f ms, reused %d of %d tokens",
+                      last_run_seconds * 1000.0, trace->reused_prefix, trace->n_token);
+    else
+        std::snprintf(buf, sizeof buf, "run %.0f ms", last_run_seconds * 1000.0);
     return buf;
 }
 

@@ -82,8 +82,9 @@ struct Selection {
 // Keeps a selection valid for a trace of this shape (after a new trace or model).
 void clamp_selection(Selection& s, int n_layer, int n_head, int n_token);
 
-// The menu bar's note on the trace shown: "run 12 ms" (the last forward pass), or "imported" for
-// a trace read from a file, which never ran here (null = no trace: "").
+// The menu bar's note on the trace shown: "run 12 ms" (the last forward pass; "run 12 ms, reused
+// 390 of 391 tokens" when it started from the previous trace, RunOptions::reuse), or "imported"
+// for a trace read from a file, which never ran here (null = no trace: "").
 std::string run_status(const AttentionTrace* trace, double last_run_seconds);
 
 // A screen position where a view drew one heatmap cell, with the value and the colour mapping it

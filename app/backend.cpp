@@ -78,7 +78,8 @@ class EngineBackend final : public Backend {
         return describe(std::move(model), source);
     }
 
-    AttentionTrace run(const LoadedModel& m, const RunRequest& request) override {
+    AttentionTrace run(const LoadedModel& m, const RunRequest& request,
+                       const AttentionTrace* previous) override {
         if (m.imported)
             throw InputError("imported attention cannot be run again: open a model to run text");
         if (!m.model) throw LoadError("no model is loaded");
@@ -86,6 +87,7 @@ class EngineBackend final : public Backend {
         if (request.use_pair && m.accepts_pair) pair = request.pair;
         RunOptions options;
         options.truncate = request.truncate;
+        options.reuse = previous;
         if (request.n_tokens <= 0) return run_model(*m.model, request.text, pair, options);
         Encoding base = m.model->tokenizer().encode(request.text, pair);
         return run_encoding(*m.model, repeat_encoding(base, request.n_tokens), options);

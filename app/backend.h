@@ -59,7 +59,11 @@ class Backend {
   public:
     virtual ~Backend() = default;
     virtual LoadedModel load(const ModelSource& source, const ProgressFn& progress) = 0;
-    virtual AttentionTrace run(const LoadedModel& model, const RunRequest& request) = 0;
+    // `previous` (may be null; read during the call only): a trace this model made earlier, e.g.
+    // the one on screen. The engine copies the tokens it shares with the new input instead of
+    // computing them, when that is safe (RunOptions::reuse); the result is the same either way.
+    virtual AttentionTrace run(const LoadedModel& model, const RunRequest& request,
+                               const AttentionTrace* previous) = 0;
 };
 
 // The real engine: Model::load, random weights of a known shape, run_model / run_encoding.

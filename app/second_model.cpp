@@ -68,8 +68,12 @@ void SecondModel::submit(std::optional<RunRequest> request, const DisplayOptions
     const JobKind kind = request ? JobKind::Run : JobKind::Display;
     m_runner.submit(
         {kind, gen, [backend, model, request, trace, options](std::atomic<float>&) {
+             // state.trace is always model B's own (a new model B clears it): the run may start
+             // from it, unless the input is cut.
+             const AttentionTrace* previous = request && !request->truncate ? trace.get() : nullptr;
              std::shared_ptr<const AttentionTrace> t =
-                 request ? std::make_shared<const AttentionTrace>(backend->run(*model, *request))
+                 request ? std::make_shared<const AttentionTrace>(
+                               backend->run(*model, *request, previous))
                          : trace;
              auto display = std::make_shared<const DisplayTrace>(make_display_trace(*t, options));
              auto stats =

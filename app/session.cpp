@@ -91,14 +91,28 @@ bool Session::idle() const {
            m_second.idle();
 }
 
+// The trace `shown` (made by `made_by`) if a run of `request` on the current model may start from
+// it: same model, a trace that was run (an imported one has no q, k, v) and no truncation. The
+// engine checks again that the tokens match; this only decides what to offer.
+std::shared_ptr<const AttentionTrace> Session::reusable(
+    const std::shared_ptr<const AttentionTrace>& shown,
+    const std::shared_ptr<const LoadedModel>& made_by, const RunRequest& request) const {
+    if (!shown || !m_state.model || made_by != m_state.model || shown->imported ||
+        request.truncate)
+        return nullptr;
+    return shown;
+}
+
 // Sentence A and sentence B run the same job: the forward pass and its view model, on the runner.
-void Session::submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request) {
+// `previous` (may be null) is kept alive by the job while the engine reads it.
+void Session::submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request,
+                               std::shared_ptr<const AttentionTrace> previous) {
     std::shared_ptr<Backend> backend = m_backend;
     std::shared_ptr<const LoadedModel> model = m_state.model;
     const DisplayOptions options = m_state.options;
-    m_runner.submit({kind, gen, [backend, model, request, options](std::atomic<float>&) {
-                         auto trace =
-                             std::make_shared<const AttentionTrace>(backend->run(*model, request));
+    m_runner.submit({kind, gen, [backend, model, request, options, previous](std::atomic<float>&) {
+                         auto trace = std::make_shared<const AttentionTrace>(
+                             backend->run(*model, request, previous.get()));
                          auto display = std::make_shared<const DisplayTrace>(
                              make_display_trace(*trace, options));
                          return JobOutput(TraceOutput{.trace = std::move(trace), .display = std::move(display)});
@@ -114,7 +128,7 @@ void Session::submit_run(Clock::time_point edit_time) {
     m_latest_run = gen;
     m_pending_runs[gen] = {m_state.model, m_options_generation, edit_time};
     ++m_stats.runs_submitted;
-    submit_trace_job(JobKind::Run, gen, request);
+    submit_trace_job(JobKind::Run, gen, request, reusable(m_state.trace, m_trace_model, request));
     m_state.running = true;
     m_second.run(request, m_state.options, m_state.compare.model_b);  // the same sentence on B
 }
@@ -137,7 +151,8 @@ void Session::submit_run_b() {
     const uint64_t gen = ++m_generation;
     m_latest_run_b = gen;
     m_waiting_b = true;
-    submit_trace_job(JobKind::RunB, gen, request);
+    submit_trace_job(JobKind::RunB, gen, request,
+                     reusable(c.trace_b, m_trace_b_model, request));
 }
 
 bool Session::apply_run_b(JobResult&& r) {
@@ -154,6 +169,7 @@ bool Session::apply_run_b(JobResult&& r) {
     if (m_model_b != m_state.model) return false;  // update() runs B again on the new model
     TraceOutput& out = std::get<TraceOutput>(r.output);
     c.trace_b = std::move(out.trace);
+    m_trace_b_model = m_model_b;
     c.display_b = std::move(out.display);
     c.error_b.clear();
     return true;
@@ -200,6 +216,7 @@ bool Session::apply_load(JobResult&& r) {
     if (m_state.error && m_state.error->kind == ErrorKind::Load) m_state.error.reset();
     if (m_state.model->imported) {  // nothing to run: show the file's trace as it is
         m_state.trace = m_state.model->imported;
+        m_trace_model = m_state.model;
         m_state.trace_generation = r.generation;  // older runs still on their way are stale
         m_state.display.reset();
         m_pending_edit.reset();
@@ -230,6 +247,7 @@ bool Session::apply_run(JobResult&& r) {
     }
     TraceOutput& out = std::get<TraceOutput>(r.output);
     m_state.trace = std::move(out.trace);
+    m_trace_model = pending.model;
     m_state.display = std::move(out.display);
     m_state.trace_generation = r.generation;
     m_shown_edit_time = pending.edit_time;

@@ -99,7 +99,11 @@ class Session {
         Clock::time_point edit_time;
     };
 
-    void submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request);
+    std::shared_ptr<const AttentionTrace> reusable(
+        const std::shared_ptr<const AttentionTrace>& shown,
+        const std::shared_ptr<const LoadedModel>& made_by, const RunRequest& request) const;
+    void submit_trace_job(JobKind kind, uint64_t gen, const RunRequest& request,
+                          std::shared_ptr<const AttentionTrace> previous);
     void submit_run(Clock::time_point edit_time);
     void submit_display();
     bool apply(JobResult&& result);
@@ -122,6 +126,9 @@ class Session {
     std::map<uint64_t, PendingRun> m_pending_runs;
     std::optional<Clock::time_point> m_pending_edit;  // an edit waiting for the debounce
     std::optional<Clock::time_point> m_shown_edit_time;
+    // The models that made the traces on screen (state().trace, compare.trace_b): a run may start
+    // from a trace of the same model (Backend::run's `previous`).
+    std::shared_ptr<const LoadedModel> m_trace_model, m_trace_b_model;
     // Sentence B: the newest request, the model it used, an edit waiting for the debounce.
     uint64_t m_latest_run_b = 0;
     bool m_waiting_b = false;  // the newest B request has not answered yet

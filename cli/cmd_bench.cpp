@@ -1,5 +1,6 @@
 // attnscope bench: wall time and memory of a full forward pass (everything recorded, as the app
-// runs it) on N random tokens, one JSON line per N.
+// runs it) on N random tokens, one JSON line per N; with --append K, of a run that starts from the
+// trace of the first N-K tokens (RunOptions::reuse), as the app runs one after a keystroke.
 //
 // --shape builds a real model's shape from random weights in memory, so the benchmark needs no
 // download; the configs below are the numbers of the published config.json files.
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -51,7 +53,9 @@ Args make_args() {
         "token ids and prints one JSON line per N: {\"model\", \"tokens\", \"median_ms\", "
         "\"min_ms\", \"peak_rss_mb\", \"threads\", \"repeat\"}. peak_rss_mb is the peak resident "
         "memory of the whole process so far (weights included; it never goes down, so list N in "
-        "increasing order). Threads: OMP_NUM_THREADS.",
+        "increasing order). Threads: OMP_NUM_THREADS. --append K times instead a run of the N "
+        "tokens given the trace of the first N-K (a causal model computes only the last K; the "
+        "line adds \"append\" and \"reused\", the tokens copied).",
         {
             {"--model", "DIR", "model folder with weights"},
             {"--shape", "NAME", "random weights of a real model's shape: gpt2-small, bert-base"},
@@ -59,6 +63,8 @@ Args make_args() {
             {"--repeat", "R", "timed runs per N (default 5); the median and minimum are shown"},
             {"--warmup", "W", "untimed runs per N before timing (default 1; 0 for none)"},
             {"--seed", "S", "seed for the random weights and ids (default 1)"},
+            {"--append", "K",
+             "time a run of N tokens that starts from the trace of the first N-K (K < N)"},
         });
 }
 
@@ -125,6 +131,13 @@ Encoding random_encoding(const Model& model, int n_token, int32_t first_id, std:
     return enc;
 }
 
+// The first n tokens of `enc`.
+Encoding first_tokens(const Encoding& enc, int n) {
+    std::vector<int32_t> keep(size_t(n), 0);
+    for (int i = 0; i < n; ++i) keep[size_t(i)] = i;
+    return select_tokens(enc, keep);
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const size_t n = v.size();
@@ -142,6 +155,7 @@ int cmd_bench(const std::string& program, int argc, char** argv) {
     const int repeat = args.get_positive_int("--repeat", 5, 10000);
     const int warmup = args.get_int("--warmup", 1, 0, 1000);
     const int seed = args.get_positive_int("--seed", 1);
+    const int append = args.has("--append") ? args.get_positive_int("--append", 1) : 0;  // 0: full
 
     const Shape* shape = nullptr;
     if (auto name = args.get("--shape")) {
@@ -176,14 +190,30 @@ int cmd_bench(const std::string& program, int argc, char** argv) {
                 throw InputError(std::to_string(n) + " tokens is more than the " +
                                  std::to_string(model->config().max_positions) +
                                  " positions the model has");
+            if (append >= n)
+                throw InputError("--append " + std::to_string(append) +
+                                 " leaves no tokens to start from in " + std::to_string(n));
             const Encoding enc = random_encoding(*model, n, first_id, rng);
+            // The trace on screen before the last K tokens were typed (untimed).
+            std::optional<AttentionTrace> earlier;
+            RunOptions options;
+            if (append > 0) {
+                earlier = run_encoding(*model, first_tokens(enc, n - append));
+                options.reuse = &*earlier;
+            }
             std::vector<double> ms;
+            int reused = 0;
             for (int r = 0; r < warmup + repeat; ++r) {
                 const auto start = std::chrono::steady_clock::now();
-                AttentionTrace trace = run_encoding(*model, enc);
+                AttentionTrace trace = run_encoding(*model, enc, options);
                 const auto stop = std::chrono::steady_clock::now();
+                reused = trace.reused_prefix;
                 if (r >= warmup)
                     ms.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+            }
+            if (append > 0) {
+                out.key("append").value(append);
+                out.key("reused").value(reused);
             }
             out.key("median_ms").value_rounded(median(ms), 3);
             out.key("min_ms").value_rounded(*std::min_element(ms.begin(), ms.end()), 3);

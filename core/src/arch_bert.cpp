@@ -10,6 +10,7 @@
 //             x = LN(x + gelu(x·W_1 + b)·W_2 + b)                hidden     [T][C]
 // MLM head:   logits = LN(gelu(x·W_t + b))·wordᵀ + bias          (decoder tied to word)
 
+#include <cassert>
 #include <optional>
 
 #include "arch.h"
@@ -137,7 +138,9 @@ public:
         return c.arch == Arch::Roberta ? c.max_positions + c.pad_token_id + 1 : c.max_positions;
     }
 
-    void forward(AttentionTrace& tr) const override {
+    // Every token attends to every other, so there is no suffix pass: `first` is always 0.
+    void forward(AttentionTrace& tr, [[maybe_unused]] int first) const override {
+        assert(first == 0);
         const int T = tr.n_token, C = m_config.d_model;
         const float eps = m_config.norm_eps;
         RowMatrixXf x(T, C), e, qkv, attn, proj, ff;
@@ -152,8 +155,8 @@ public:
         for (int l = 0; l < m_config.n_layer; ++l) {
             const EncoderLayer& layer = m_layers[l];
             linear(qkv, x, layer.qkv);
-            recorded_attention(attn, tr, l, qkv, false);
-            record_value_norms(tr, l, layer.o);
+            recorded_attention(attn, tr, l, qkv, false, 0);
+            record_value_norms(tr, l, layer.o, 0);
             linear(proj, attn, layer.o);
             proj += x;
             layer_norm(x, proj, layer.attn_norm, eps);

@@ -1,10 +1,13 @@
 // GPT-2 (gpt2, distilgpt2): pre-LayerNorm decoder, learned positions, Conv1D weights, tied LM head.
 //
-// Dimension legend: T = tokens, C = d_model, H = heads, D = d_head (C = H·D), F = 4·C, V = vocab.
+// Dimension legend: T = tokens, C = d_model, H = heads, D = d_head (C = H·D), F = 4·C, V = vocab,
+// N = T - first new tokens. The pass computes tokens first..T-1 (first = 0: all of them); a token
+// never sees later ones, so when the engine has copied tokens 0..first-1 from an earlier trace of
+// the same prefix, only the N new rows go through the weights, reading the prefix's k and v.
 //
-// x = wte[ids] + wpe[0..T)                      embed       [T][C]
-// per layer:  a = ln_1(x); qkv = a·W_attn + b   q|k|v       [T][3C]
-//             attention (causal)                 weights     [H][T][T]
+// x = wte[ids] + wpe[first..T)                   embed       [N][C]
+// per layer:  a = ln_1(x); qkv = a·W_attn + b   q|k|v       [N][3C]
+//             attention (causal)                 weights     [H][N][T] of [H][T][T]
 //             x += attn·W_proj + b
 //             m = ln_2(x); x += gelu_new(m·W_fc + b)·W_proj2 + b
 // logits = ln_f(x)·wteᵀ                          (tied head)
@@ -68,20 +71,20 @@ public:
         }
     }
 
-    void forward(AttentionTrace& tr) const override {
+    void forward(AttentionTrace& tr, int first) const override {
         const int T = tr.n_token, C = m_config.d_model;
         const float eps = m_config.norm_eps;
-        RowMatrixXf x(T, C), a, qkv, attn, proj, m, ff;
-        for (int t = 0; t < T; ++t)
-            x.row(t) = m_wte.row(tr.tokens.ids[t]) + m_wpe.row(tr.position_ids[t]);
-        MatrixMap(tr.embed.data(), T, C) = x;
+        RowMatrixXf x(T - first, C), a, qkv, attn, proj, m, ff;
+        for (int t = first; t < T; ++t)
+            x.row(t - first) = m_wte.row(tr.tokens.ids[t]) + m_wpe.row(tr.position_ids[t]);
+        record_rows(tr.embed.data(), x, first);
 
         for (int l = 0; l < m_config.n_layer; ++l) {
             const Gpt2Layer& layer = m_layers[l];
             layer_norm(a, x, layer.ln_1, eps);
             linear(qkv, a, layer.attn);
-            recorded_attention(attn, tr, l, qkv, true);
-            record_value_norms(tr, l, layer.proj);
+            recorded_attention(attn, tr, l, qkv, true, first);
+            record_value_norms(tr, l, layer.proj, first);
             linear(proj, attn, layer.proj);
             x += proj;
             layer_norm(m, x, layer.ln_2, eps);
@@ -89,13 +92,14 @@ public:
             apply_activation(ff, m_config.activation);
             linear(proj, ff, layer.fc_proj);
             x += proj;
-            MatrixMap(&tr.hidden[size_t(l) * T * C], T, C) = x;
+            record_rows(&tr.hidden[size_t(l) * T * C], x, first);
         }
 
         Prediction& pred = tr.prediction;
         if (pred.positions.empty()) return;
         RowMatrixXf last(pred.positions.size(), C), normed;
-        for (size_t i = 0; i < pred.positions.size(); ++i) last.row(i) = x.row(pred.positions[i]);
+        for (size_t i = 0; i < pred.positions.size(); ++i)
+            last.row(i) = x.row(pred.positions[i] - first);
         layer_norm(normed, last, m_ln_f, eps);
         pred.logits.resize(pred.positions.size() * size_t(m_config.vocab_size));
         matmul_transposed(MatrixMap(pred.logits.data(), normed.rows(), m_config.vocab_size), normed,

@@ -2,12 +2,15 @@
 // (rotate_half), SwiGLU feed-forward, grouped-query attention, optionally tied embeddings.
 //
 // Dimension legend: T = tokens, C = d_model, H = query heads, G = key/value heads, D = d_head,
-// F = d_ff, V = vocab. Query head h reads KV head h / (H/G).
+// F = d_ff, V = vocab, N = T - first new tokens. Query head h reads KV head h / (H/G). The pass
+// computes tokens first..T-1 (first = 0: all of them); a token never sees later ones, so when the
+// engine has copied tokens 0..first-1 from an earlier trace of the same prefix, only the N new
+// rows go through the weights, reading the prefix's k and v.
 //
-// x = embed[ids]                                    embed           [T][C]
-// per layer:  a = rms(x); q|k|v = a·W_qkv            q_norope|k_norope|v  [T][(H+2G)·D]
-//             q, k = rope(q), rope(k)                q, k (recorded after rotation)
-//             attention (causal)                     weights         [H][T][T]
+// x = embed[ids]                                    embed           [N][C]
+// per layer:  a = rms(x); q|k|v = a·W_qkv            q_norope|k_norope|v  [N][(H+2G)·D]
+//             q, k = rope(q), rope(k)                q, k at positions first..T-1 (after rotation)
+//             attention (causal)                     weights         [H][N][T] of [H][T][T]
 //             x += attn·W_o
 //             m = rms(x); x += (silu(m·W_gate) ⊙ (m·W_up))·W_down
 // logits = rms(x)·W_headᵀ                            (W_head = embed when tied)
@@ -70,13 +73,13 @@ public:
         }
     }
 
-    void forward(AttentionTrace& tr) const override {
+    void forward(AttentionTrace& tr, int first) const override {
         const int T = tr.n_token, C = m_config.d_model, F = m_config.d_ff;
         const int H = m_config.n_head, G = m_config.n_kv_head, D = m_config.d_head;
         const float eps = m_config.norm_eps;
-        RowMatrixXf x(T, C), a, qkv, attn, proj, m, gate_up, ff;
-        for (int t = 0; t < T; ++t) x.row(t) = m_embed.row(tr.tokens.ids[t]);
-        MatrixMap(tr.embed.data(), T, C) = x;
+        RowMatrixXf x(T - first, C), a, qkv, attn, proj, m, gate_up, ff;
+        for (int t = first; t < T; ++t) x.row(t - first) = m_embed.row(tr.tokens.ids[t]);
+        record_rows(tr.embed.data(), x, first);
 
         for (int l = 0; l < m_config.n_layer; ++l) {
             const LlamaLayer& layer = m_layers[l];
@@ -85,15 +88,17 @@ public:
             float *q = &tr.q[q_off], *k = &tr.k[kv_off];
             rms_norm(a, x, layer.attn_norm, eps);
             linear(qkv, a, layer.qkv);
-            split_heads(&tr.q_norope[q_off], &tr.k_norope[kv_off], &tr.v[kv_off], qkv, H, G, D);
-            std::copy_n(&tr.q_norope[q_off], size_t(H) * T * D, q);
-            std::copy_n(&tr.k_norope[kv_off], size_t(G) * T * D, k);
-            for (int h = 0; h < H; ++h) rope_rotate_half(q + size_t(h) * T * D, T, D, m_config.rope_theta);
-            for (int g = 0; g < G; ++g) rope_rotate_half(k + size_t(g) * T * D, T, D, m_config.rope_theta);
+            split_heads(&tr.q_norope[q_off], &tr.k_norope[kv_off], &tr.v[kv_off], qkv, first, T, H,
+                        G, D);
+            split_heads(q, k, nullptr, qkv, first, T, H, G, D);  // rotated in place below
+            for (int h = 0; h < H; ++h)
+                rope_rotate_half(q + size_t(h) * T * D, first, T, D, m_config.rope_theta);
+            for (int g = 0; g < G; ++g)
+                rope_rotate_half(k + size_t(g) * T * D, first, T, D, m_config.rope_theta);
             AttentionRecord rec{q, k, &tr.v[kv_off], &tr.scores[tt_off], &tr.weights[tt_off],
                                 &tr.head_out[q_off]};
-            attention(attn, rec, tr.mask.data(), true, T, H, G, D);
-            record_value_norms(tr, l, layer.o);
+            attention(attn, rec, tr.mask.data(), true, first, T, H, G, D);
+            record_value_norms(tr, l, layer.o, first);
             linear(proj, attn, layer.o);
             x += proj;
             rms_norm(m, x, layer.ffn_norm, eps);
@@ -103,14 +108,14 @@ public:
             ff.array() *= gate_up.rightCols(F).array();
             linear(proj, ff, layer.down);
             x += proj;
-            MatrixMap(&tr.hidden[size_t(l) * T * C], T, C) = x;
+            record_rows(&tr.hidden[size_t(l) * T * C], x, first);
         }
 
         Prediction& pred = tr.prediction;
         if (pred.positions.empty()) return;
         const int P = int(pred.positions.size()), V = m_config.vocab_size;
         RowMatrixXf last(P, C), normed;
-        for (int i = 0; i < P; ++i) last.row(i) = x.row(pred.positions[i]);
+        for (int i = 0; i < P; ++i) last.row(i) = x.row(pred.positions[i] - first);
         rms_norm(normed, last, m_norm, eps);
         pred.logits.resize(size_t(P) * V);
         const RowMatrixXf& head = m_lm_head.size() ? m_lm_head : m_embed;

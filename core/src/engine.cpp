@@ -7,6 +7,7 @@
 
 #include "arch.h"
 #include "attnscope/errors.h"
+#include "trace_prefix.h"
 
 namespace attnscope {
 
@@ -91,6 +92,7 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
     const int L = c.n_layer, H = c.n_head, G = c.n_kv_head, T = enc.size(), D = c.d_head;
     AttentionTrace tr;
     tr.model_name = model.name();
+    tr.model_instance = model.instance_id();
     tr.arch = c.arch;
     tr.causal = c.causal;
     tr.n_layer = L;
@@ -102,6 +104,8 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
     tr.position_ids = position_ids_for(c, enc);
     tr.tokens = std::move(enc);
     for (int h = 0; h < H; ++h) tr.kv_head_of.push_back(h / (H / G));
+    // Tokens shared with an earlier trace are copied from it, not computed (trace_prefix.h).
+    const int first = options.reuse ? reusable_prefix(*options.reuse, tr, model) : 0;
 
     // resize, not assign: the forward pass writes every element (see FloatBuffer). Largest
     // first, so a kept block too big for one request is too big for the rest of this run, and
@@ -140,7 +144,9 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
             if (!tr.prediction.positions.empty()) tr.prediction.kind = PredictionKind::MaskFill;
         }
     }
-    arch.forward(tr);
+    if (first > 0) copy_prefix(tr, *options.reuse, first);
+    tr.reused_prefix = first;
+    arch.forward(tr, first);
     if (!tr.prediction.positions.empty()) fill_top_k(tr.prediction, model, options.top_k);
     return tr;
 }

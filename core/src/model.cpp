@@ -1,5 +1,6 @@
 #include "attnscope/model.h"
 
+#include <atomic>
 #include <cassert>
 
 #include "arch.h"
@@ -92,6 +93,8 @@ Model Model::from_weights(const ModelConfig& config, const WeightSource& weights
     model.m_tokenizer = std::move(tokenizer);
     model.m_name = std::move(name);
     model.m_n_params = model.m_arch->n_params();
+    static std::atomic<uint64_t> s_instances{0};
+    model.m_instance_id = ++s_instances;  // from 1: a trace's 0 means "no model" (imported)
     return model;
 }
 

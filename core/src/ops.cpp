@@ -190,9 +190,9 @@ void softmax_rows(float* data, int rows, int cols) {
     }
 }
 
-void rope_rotate_half(float* x, int n_token, int d_head, float theta) {
+void rope_rotate_half(float* x, int first, int n_token, int d_head, float theta) {
     const int half = d_head / 2;
-    for (int t = 0; t < n_token; ++t) {
+    for (int t = first; t < n_token; ++t) {
         float* row = x + size_t(t) * d_head;
         for (int i = 0; i < half; ++i) {
             // Angles in double: position × frequency loses digits in float at long positions.
@@ -206,13 +206,14 @@ void rope_rotate_half(float* x, int n_token, int d_head, float theta) {
     }
 }
 
-void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_head, int n_kv_head,
-                 int d_head) {
-    const Eigen::Index n_token = qkv.rows();
+void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int first, int n_token,
+                 int n_head, int n_kv_head, int d_head) {
+    assert(qkv.rows() == n_token - first);
     assert(qkv.cols() == Eigen::Index(n_head + 2 * n_kv_head) * d_head);
     auto copy_heads = [&](float* dst, int first_col_head, int count) {
+        if (!dst) return;
         for (int h = 0; h < count; ++h)
-            MatrixMap(dst + size_t(h) * n_token * d_head, n_token, d_head) =
+            MatrixMap(dst + (size_t(h) * n_token + first) * d_head, n_token - first, d_head) =
                 qkv.middleCols(Eigen::Index(first_col_head + h) * d_head, d_head);
     };
     copy_heads(q, 0, n_head);
@@ -221,16 +222,17 @@ void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_hea
 }
 
 void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, bool causal,
-               int n_token, int n_head, int n_kv_head, int d_head) {
+               int first, int n_token, int n_head, int n_kv_head, int d_head) {
     const int T = n_token, D = d_head;
+    assert(first >= 0 && first < T && (causal || first == 0));
     const int group = n_head / n_kv_head;
     const float scale = 1.0f / std::sqrt(float(D));
     const float neg_inf = -std::numeric_limits<float>::infinity();
-    attn.resize(T, Eigen::Index(n_head) * D);
+    attn.resize(T - first, Eigen::Index(n_head) * D);
     // Heads are independent: one per thread. Eigen sees it is inside a parallel region and keeps
     // each product single-threaded. Small inputs stay on one thread: waking a team costs more
     // than the work (and far more when the machine is busy).
-    const bool big = size_t(T) * T * D * n_head > (size_t(1) << 21);
+    const bool big = size_t(T - first) * T * D * n_head > (size_t(1) << 21);
 #pragma omp parallel for schedule(dynamic) if (big)
     for (int h = 0; h < n_head; ++h) {
         const int g = h / group;
@@ -245,10 +247,13 @@ void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mas
             // Row blocks of queries: block [i0, end) sees keys 0..end-1 only, so both products
             // cover the lower triangle plus a block-wide sliver, and every write walks memory in
             // row order. (triangularView assignments walk a row-major triangle column by column:
-            // at T = 1024 that cost several times the products themselves.)
+            // at T = 1024 that cost several times the products themselves.) A suffix pass starts
+            // at row `first`, inside the block that holds it (its keys 0..first-1 are already in
+            // k and v); blocks stay where a full pass has them, so each row meets the same keys.
             constexpr int k_block = 64;
-            for (int i0 = 0; i0 < T; i0 += k_block) {
-                const int rows = std::min(k_block, T - i0), end = i0 + rows;
+            for (int b0 = first / k_block * k_block; b0 < T; b0 += k_block) {
+                const int i0 = std::max(b0, first), end = std::min(b0 + k_block, T);
+                const int rows = end - i0;
                 scores.block(i0, 0, rows, end).noalias() =
                     (q.middleRows(i0, rows) * k.topRows(end).transpose()) * scale;
                 for (int i = i0; i < end; ++i) {
@@ -270,20 +275,21 @@ void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mas
             softmax_rows(weights.data(), T, T);
             out.noalias() = weights * v;
         }
-        attn.middleCols(Eigen::Index(h) * D, D) = out;
+        attn.middleCols(Eigen::Index(h) * D, D) = out.bottomRows(T - first);
     }
 }
 
-void value_output_norms(float* out, const float* v, const Linear& out_proj, int n_token,
-                        int n_head, int n_kv_head, int d_head) {
-    const int T = n_token, D = d_head, group = n_head / n_kv_head;
+void value_output_norms(float* out, const float* v, const Linear& out_proj, int first,
+                        int n_token, int n_head, int n_kv_head, int d_head) {
+    const int T = n_token, D = d_head, group = n_head / n_kv_head, n_new = T - first;
     assert(out_proj.w.rows() == Eigen::Index(n_head) * D);
-    const bool big = size_t(T) * D * out_proj.w.cols() * n_head > (size_t(1) << 22);
+    const bool big = size_t(n_new) * D * out_proj.w.cols() * n_head > (size_t(1) << 22);
 #pragma omp parallel for schedule(static) if (big)
     for (int h = 0; h < n_head; ++h) {
-        ConstMatrixMap v_g(v + size_t(h / group) * T * D, T, D);
-        const RowMatrixXf through = v_g * out_proj.w.middleRows(Eigen::Index(h) * D, D);  // [T][C]
-        Eigen::Map<Eigen::VectorXf>(out + size_t(h) * T, T) = through.rowwise().norm();
+        ConstMatrixMap v_g(v + (size_t(h / group) * T + first) * D, n_new, D);
+        const RowMatrixXf through =
+            v_g * out_proj.w.middleRows(Eigen::Index(h) * D, D);  // [T-first][C]
+        Eigen::Map<Eigen::VectorXf>(out + size_t(h) * T + first, n_new) = through.rowwise().norm();
     }
 }
 

@@ -69,13 +69,15 @@ void apply_activation(RowMatrixXf& x, const std::string& name);  // by config na
 void softmax_rows(float* data, int rows, int cols);
 
 // Rotary position embedding, Hugging Face "rotate_half" layout: dimension i pairs with i + D/2.
-// x is [T][D] for one head, rotated in place at positions 0..T-1.
-void rope_rotate_half(float* x, int n_token, int d_head, float theta);
+// x is [T][D] for one head; rows first..T-1 are rotated in place at positions first..T-1.
+void rope_rotate_half(float* x, int first, int n_token, int d_head, float theta);
 
-// Splits qkv [T][(H+2G)·D], laid out q heads | k heads | v heads, into per-head q [H][T][D] and
-// k, v [G][T][D].
-void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int n_head, int n_kv_head,
-                 int d_head);
+// Splits qkv [T-first][(H+2G)·D], the rows first..T-1 of the input laid out q heads | k heads |
+// v heads, into rows first..T-1 of per-head q [H][T][D] and k, v [G][T][D]. Earlier rows are not
+// touched (a suffix pass finds them copied from a previous trace there). An output may be null:
+// not wanted.
+void split_heads(float* q, float* k, float* v, const RowMatrixXf& qkv, int first, int n_token,
+                 int n_head, int n_kv_head, int d_head);
 
 // Where one layer's attention records its intermediates (all inside the trace's buffers).
 struct AttentionRecord {
@@ -88,17 +90,20 @@ struct AttentionRecord {
 };
 
 // Scaled dot-product attention for every head of one layer; query head h reads KV head
-// h / (H/G). mask is [T][T] (1 = visible). `attn` gets the heads side by side [T][H·D], the
-// input of the output projection. `causal` says the mask is exactly the lower triangle, which
-// lets the products skip the hidden half.
+// h / (H/G). mask is [T][T] (1 = visible). Computes query rows first..T-1 against keys 0..T-1:
+// k and v must hold every row, scores, weights and head_out get rows first..T-1 (earlier rows
+// are left alone). `attn` gets those rows' heads side by side [T-first][H·D], the input of the
+// output projection. `causal` says the mask is exactly the lower triangle, which lets the products
+// skip the hidden half; first > 0 only for causal attention.
 void attention(RowMatrixXf& attn, const AttentionRecord& rec, const uint8_t* mask, bool causal,
-               int n_token, int n_head, int n_kv_head, int d_head);
+               int first, int n_token, int n_head, int n_kv_head, int d_head);
 
 // For every query head h and token j: ‖v_j · W_O[h·D:(h+1)·D, :]‖, the size of what value j
 // adds to the residual stream through head h before the attention weight scales it (Kobayashi et
 // al. 2020; the output bias is left out, as it does not depend on j). v is [G][T][D], query head
-// h reads KV head h / (H/G); out_proj.w is [H·D][C]; out is [H][T].
-void value_output_norms(float* out, const float* v, const Linear& out_proj, int n_token,
-                        int n_head, int n_kv_head, int d_head);
+// h reads KV head h / (H/G); out_proj.w is [H·D][C]; out is [H][T], of which tokens first..T-1
+// are written.
+void value_output_norms(float* out, const float* v, const Linear& out_proj, int first,
+                        int n_token, int n_head, int n_kv_head, int d_head);
 
 }  // namespace attnscope

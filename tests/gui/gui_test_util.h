@@ -56,6 +56,10 @@ class FakeBackend final : public app::Backend {
         std::set<std::string> held;    // texts whose runs wait
         int runs = 0;                  // runs started
         std::vector<std::string> ran;  // texts, in the order runs started
+        // For each run, in the same order: the text of the trace offered for reuse ("" if none)
+        // and the model that made it.
+        std::vector<std::string> previous_text;
+        std::vector<std::string> previous_model;
     };
 
     explicit FakeBackend(std::shared_ptr<Shared> shared) : m_shared(std::move(shared)) {}
@@ -77,11 +81,14 @@ class FakeBackend final : public app::Backend {
         return m;
     }
 
-    AttentionTrace run(const app::LoadedModel& model, const app::RunRequest& request) override {
+    AttentionTrace run(const app::LoadedModel& model, const app::RunRequest& request,
+                       const AttentionTrace* previous) override {
         {
             std::unique_lock lock(m_shared->mutex);
             ++m_shared->runs;
             m_shared->ran.push_back(request.text);
+            m_shared->previous_text.push_back(previous ? previous->text : "");
+            m_shared->previous_model.push_back(previous ? previous->model_name : "");
             m_shared->cv.wait(lock, [&] { return !m_shared->held.count(request.text); });
         }
         if (model.name.find("norun") != std::string::npos)

@@ -86,7 +86,8 @@ TEST_CASE("session: an imported .npz is shown as it is, edits never run it") {
     CHECK(st.trace->tokens.tokens == made.tokens.tokens);
 
     // The engine refuses to run an imported "model" if asked directly.
-    CHECK_THROWS_AS(make_engine_backend()->run(*st.model, RunRequest{.text = "x"}), InputError);
+    CHECK_THROWS_AS(make_engine_backend()->run(*st.model, RunRequest{.text = "x"}, nullptr),
+                    InputError);
 
     // A bad file: an error panel titled for the file, the imported trace stays.
     test::write_file(dir / "bad.npz", "not a zip");
@@ -687,9 +688,12 @@ TEST_CASE("rollout SVG: layer mean, rollout and flow on every token") {
     CHECK(count(view_svg(r), "class=\"selected-row\"") == 3);
 }
 
-TEST_CASE("run_status: a run's time, or imported for a trace read from a file") {
+TEST_CASE("run_status: a run's time, the tokens reused, or imported for a trace read from a file") {
     AttentionTrace t = test::make_word_trace("a b", 1, 1);
     CHECK(run_status(&t, 0.0123) == "run 12 ms");
+    t.reused_prefix = 1;
+    CHECK(run_status(&t, 0.0123) == "run 12 ms, reused 1 of 3 tokens");  // <s> a b
+    t.reused_prefix = 0;
     t.imported = true;
     CHECK(run_status(&t, 0.0) == "imported");
     CHECK(run_status(nullptr, 1.0).empty());

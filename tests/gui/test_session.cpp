@@ -228,6 +228,38 @@ TEST_CASE("session: an empty text does not run and keeps the last trace") {
     CHECK_FALSE(f.session.state().error);
 }
 
+TEST_CASE("session: a run is offered the trace on screen, only if the same model made it") {
+    Fixture f;
+    f.start();  // the first run has nothing to start from
+    auto previous = [&](size_t run) {
+        std::lock_guard lock(f.shared->mutex);
+        REQUIRE(f.shared->previous_text.size() > run);
+        return std::pair(f.shared->previous_text[run], f.shared->previous_model[run]);
+    };
+    CHECK(previous(0) == std::pair<std::string, std::string>("", ""));
+    f.run_text("hello world and");
+    REQUIRE(pump(f.session, [&] { return f.session.idle(); }));
+    CHECK(previous(1) == std::pair<std::string, std::string>("hello world", "tiny"));
+
+    // A truncated input is run in full.
+    f.session.state().input.truncate = true;
+    f.run_text("hello world and more");
+    REQUIRE(pump(f.session, [&] { return f.session.idle(); }));
+    CHECK(previous(2).first.empty());
+    f.session.state().input.truncate = false;
+
+    // After a model change the old model's trace (still on screen) is not offered.
+    f.session.open_model({"models/big", ""});
+    REQUIRE(pump(f.session, [&] {
+        return f.session.state().trace->model_name == "big" && f.session.idle();
+    }));
+    CHECK(previous(3).first.empty());
+    // ... and the new model's own trace is, from then on.
+    f.run_text("hello world and more words");
+    REQUIRE(pump(f.session, [&] { return f.session.idle(); }));
+    CHECK(previous(4) == std::pair<std::string, std::string>("hello world and more", "big"));
+}
+
 TEST_SUITE_END();
 
 TEST_CASE("session: kept trace memory goes back to the system after a quiet while") {

@@ -27,7 +27,7 @@ std::shared_ptr<const AttentionTrace> run_model(const std::string& name,
     const LoadedModel model = backend->load({test::model_dir(name), ""}, {});
     RunRequest request;
     request.text = text;
-    return std::make_shared<const AttentionTrace>(backend->run(model, request));
+    return std::make_shared<const AttentionTrace>(backend->run(model, request, nullptr));
 }
 
 // A headless ImGui context with a font atlas and the 1.86 key map filled in.

@@ -92,6 +92,10 @@ public:
     const std::string& name() const { return m_name; }  // folder name, or "org/name" (Hub cache)
     const std::filesystem::path& dir() const { return m_dir; }
     int64_t n_params() const { return m_n_params; }
+    // Unique to this loaded model within the process (a counter, never reused; moves keep it).
+    // Traces record it, so a run can tell its own model's traces (RunOptions::reuse) from those
+    // of another model, even one with the same name and config.
+    uint64_t instance_id() const { return m_instance_id; }
     const ArchModel& arch_model() const { return *m_arch; }
 
 private:
@@ -102,6 +106,7 @@ private:
     std::string m_name;
     std::filesystem::path m_dir;
     int64_t m_n_params = 0;
+    uint64_t m_instance_id = 0;
 };
 
 // What `attnscope info` shows about a folder without loading weights: the files found.

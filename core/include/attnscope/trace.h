@@ -84,6 +84,7 @@ struct Prediction {
 struct AttentionTrace {
     // --- what ran ---
     std::string model_name;
+    uint64_t model_instance = 0;  // Model::instance_id() of the model that ran (0: imported)
     Arch arch = Arch::Gpt2;
     bool causal = false;
     int n_layer = 0, n_head = 0, n_kv_head = 0, n_token = 0, d_head = 0, d_model = 0;
@@ -92,6 +93,8 @@ struct AttentionTrace {
     bool imported = false;  // read from a file (import_attention_npz), not run: only the sizes,
                             // tokens, weights and mask are filled; q/k/v, scores, head_out,
                             // hidden, embed are empty and d_head = d_model = 0; nothing can rerun
+    int reused_prefix = 0;  // tokens 0..reused_prefix-1 were copied from an earlier trace
+                            // (RunOptions::reuse), not computed; 0 for a full run
 
     // --- tokens ---
     Encoding tokens;                  // ids, vocabulary strings, display strings, spans [T]
