@@ -230,7 +230,12 @@ ValueRange weight_range(ValueScale scale, float max) {
 }
 
 ValueRange difference_range(float max_abs) {
-    float m = max_abs > 0 ? max_abs : 1.0f;
+    // A difference is drawn over its own largest value, but never over less than
+    // k_min_difference_scale: two runs of the same input may differ by float rounding (an edit
+    // recomputed only the new tokens in one of them), and stretching 1e-6 to the full colour
+    // scale would paint noise as if it were a difference.
+    // No difference at all keeps the ±1 it always had.
+    const float m = max_abs > 0 ? std::max(max_abs, k_min_difference_scale) : 1.0f;
     return {-m, m};
 }
 

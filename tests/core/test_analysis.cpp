@@ -228,6 +228,11 @@ TEST_CASE("difference, apply_mask and ranges") {
     CHECK(normalise(0.0f, diff) == 0.5f);
     CHECK(normalise(-0.5f, diff) == 0.0f);
     CHECK(normalise(1.0f, ValueRange{1.0f, 1.0f}) == 0.0f);
+    // Rounding noise between two runs of one input stays the middle colour, not full scale.
+    const ValueRange noise = difference_range(2e-6f);
+    CHECK(noise.hi == k_min_difference_scale);
+    CHECK(normalise(2e-6f, noise) == doctest::Approx(0.501).epsilon(1e-3));
+    CHECK(difference_range(0.0f).hi == 1.0f);  // nothing differs
 }
 
 TEST_CASE("strongest_links: filtered by head, row and column, strongest first, capped") {

@@ -189,7 +189,10 @@ struct ValueRange {
     float lo = 0, hi = 1;
 };
 ValueRange weight_range(ValueScale scale, float max);
-ValueRange difference_range(float max_abs);
+// The smallest half-width of a difference's colour scale: 1e-3 of attention weight. Below it a
+// difference is noise (float rounding) or too small to matter, and shows pale, not saturated.
+inline constexpr float k_min_difference_scale = 1e-3f;
+ValueRange difference_range(float max_abs);  // ±max(max_abs, k_min_difference_scale); 0: ±1
 // t in [0, 1] for the colour map; degenerate ranges map everything to 0.
 float normalise(float value, ValueRange range);
 
