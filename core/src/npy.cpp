@@ -6,7 +6,7 @@
 //         directory, end-of-central-directory record).
 // The zip reader trusts the central directory, not the local headers: np.savez writes its local
 // headers with zip64 extra fields and 0xFFFFFFFF sizes (Python's force_zip64), while the central
-// directory holds the real sizes for any archive under 4 GiB.
+// directory holds the real sizes, or zip64 extra fields for the ones past 4 GiB.
 #include "attnscope/npy.h"
 
 #include <algorithm>

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "attnscope/npy.h"
+#include "npy_internal.h"
 #include "test_util.h"
 
 using namespace attnscope;
@@ -37,6 +38,17 @@ std::string handmade_npy(const std::string& dict, const std::string& data, int m
     }
     return out + header + data;
 }
+
+// Little-endian fields, to find and damage zip structures.
+uint32_t le32(const std::string& s, size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 4; i-- > 0;) v = v << 8 | uint8_t(s[at + i]);
+    return v;
+}
+void set_le(std::string& s, size_t at, uint64_t v, size_t n_bytes) {
+    for (size_t i = 0; i < n_bytes; ++i) s[at + i] = char((v >> (8 * i)) & 0xFF);
+}
+const std::string k_zip64_end_sig("PK\x06\x06", 4), k_zip64_locator_sig("PK\x06\x07", 4);
 
 template <typename T>
 std::string bytes_of(std::initializer_list<T> values) {
@@ -262,16 +274,131 @@ TEST_CASE("npz: damaged and foreign files give clear errors") {
     CHECK((message.find("corrupt") != std::string::npos ||
            message.find("CRC-32") != std::string::npos));
 
-    // An end record that says zip64 (65535 entries): refused, not misread.
+    // An end record that says zip64 (65535 entries) with no zip64 locator before it: refused, not
+    // misread.
     std::string zip64 =
         npz_serialize(std::vector<NpzMember>{{"a", NpyRef::of(npy_from_string("x"))}});
     zip64[zip64.size() - 22 + 10] = char(0xFF);
     zip64[zip64.size() - 22 + 11] = char(0xFF);
-    expect_load_error([&] { npz_parse(zip64, "big.npz"); }, {"big.npz", "zip64"});
+    expect_load_error([&] { npz_parse(zip64, "big.npz"); }, {"big.npz", "zip64", "locator"});
 
     // An unsupported compression method (bzip2 = 12) in the central directory.
     std::string bz = npz_serialize(std::vector<NpzMember>{{"a", NpyRef::of(npy_from_string("x"))}});
     const size_t central = bz.find(std::string("PK\x01\x02", 4));
     bz[central + 10] = 12;
     expect_load_error([&] { npz_parse(bz, "bz.npz"); }, {"bz.npz", "method 12"});
+}
+
+TEST_CASE("npz: a zip64 archive made by Python's zipfile loads (zip64_forced.npz)") {
+    // make_fixtures.py lowers zipfile's limits: every entry's sizes and offset sit in a zip64
+    // extra field, and a zip64 end record and locator precede the end record.
+    const std::string bytes = read_binary_file(data_file("zip64_forced.npz"));
+    REQUIRE(bytes.find(k_zip64_end_sig) != std::string::npos);
+    REQUIRE(bytes.find(k_zip64_locator_sig) != std::string::npos);
+    const std::vector<NpzEntry> entries = npz_parse(bytes, "zip64_forced.npz");
+    REQUIRE(entries.size() == 3);
+    const NpyArray& a = entry(entries, "attention");
+    CHECK(a.shape == std::vector<int64_t>{2, 2, 4, 4});
+    // Uniform causal attention: row i puts 1 / (i + 1) on keys 0..i.
+    const std::vector<float> w = npy_to_f32(a, "attention");
+    for (size_t m = 0; m < 4; ++m)
+        for (size_t i = 0; i < 4; ++i)
+            for (size_t j = 0; j < 4; ++j)
+                CHECK(w[(m * 4 + i) * 4 + j] == (j <= i ? float(1.0 / double(i + 1)) : 0.0f));
+    CHECK(npy_to_strings(entry(entries, "tokens"), "tokens") ==
+          std::vector<std::string>{"a", "b", "c", "d"});
+    CHECK(npy_to_i64(entry(entries, "ids"), "ids") == std::vector<int64_t>{10, 11, 12, 13});
+}
+
+TEST_CASE("npz: zip64 is written only when needed, and forced zip64 archives round-trip") {
+    const std::vector<float> w = {0.25f, 0.75f, 1.0f, 0.0f};
+    const NpyArray tokens = npy_from_strings({"a", "b"}, {2});
+    const std::vector<NpzMember> members = {{"attention", npy_ref_f32(w, {1, 1, 2, 2})},
+                                            {"tokens", NpyRef::of(tokens)}};
+    // Small archives stay plain zips (readable by any unzip).
+    const std::string plain = npz_serialize(members);
+    CHECK(plain.find(k_zip64_end_sig) == std::string::npos);
+    CHECK(plain.find(k_zip64_locator_sig) == std::string::npos);
+
+    // Forced: every entry and the end record use zip64, with placeholders in the 32-bit fields.
+    const std::string forced = detail::npz_serialize(members, detail::Zip64::Always);
+    CHECK(forced.find(k_zip64_end_sig) != std::string::npos);
+    CHECK(forced.substr(forced.size() - 22 - 20, 4) == k_zip64_locator_sig);
+    CHECK(le32(forced, forced.size() - 22 + 12) == 0xFFFFFFFFu);  // directory size
+    CHECK(le32(forced, forced.size() - 22 + 16) == 0xFFFFFFFFu);  // directory offset
+    const size_t central = forced.find(std::string("PK\x01\x02", 4));
+    REQUIRE(central != std::string::npos);
+    CHECK(le32(forced, central + 20) == 0xFFFFFFFFu);  // compressed size
+    CHECK(le32(forced, central + 42) == 0xFFFFFFFFu);  // local header offset
+    const std::vector<NpzEntry> back = npz_parse(forced, "forced.npz");
+    REQUIRE(back.size() == 2);
+    CHECK(back[0].name == "attention");
+    CHECK(back[0].array.shape == std::vector<int64_t>{1, 1, 2, 2});
+    CHECK(npy_to_f32(back[0].array, "a") == w);
+    CHECK(npy_to_strings(back[1].array, "t") == std::vector<std::string>{"a", "b"});
+
+    // The real threshold for the entry count: 65535 entries or more need a zip64 end record
+    // (0xFFFF itself is the placeholder).
+    const NpyArray one = npy_from_string("x");
+    std::vector<NpzMember> many;
+    for (int i = 0; i < 0xFFFF; ++i) many.push_back({"a" + std::to_string(i), NpyRef::of(one)});
+    const std::string big = npz_serialize(many);
+    CHECK(big.substr(big.size() - 22 - 20, 4) == k_zip64_locator_sig);
+    const std::vector<NpzEntry> all = npz_parse(big, "many.npz");
+    REQUIRE(all.size() == 0xFFFF);
+    CHECK(all.back().name == "a65534");
+    CHECK(npy_to_strings(all.back().array, "a65534") == std::vector<std::string>{"x"});
+}
+
+TEST_CASE("npz: damaged zip64 structures give clear errors") {
+    const NpyArray one = npy_from_string("x");
+    const std::string good = detail::npz_serialize(std::vector<NpzMember>{{"a", NpyRef::of(one)}},
+                                                   detail::Zip64::Always);
+    const size_t locator = good.size() - 22 - 20, record = good.find(k_zip64_end_sig);
+    REQUIRE(good.substr(locator, 4) == k_zip64_locator_sig);
+    const size_t central = good.find(std::string("PK\x01\x02", 4));
+    const size_t extra = central + 46 + 5;           // after the name "a.npy"
+    REQUIRE(le32(good, extra) == (24u << 16 | 1u));  // id 1, 24 bytes: two sizes and the offset
+    auto damaged = [&](size_t at, uint64_t value, size_t n_bytes) {
+        std::string bad = good;
+        set_le(bad, at, value, n_bytes);
+        return bad;
+    };
+
+    // The locator points outside the file, or past itself.
+    expect_load_error([&] { npz_parse(damaged(locator + 8, 1ull << 62, 8), "loc.npz"); },
+                      {"loc.npz", "zip64", "locator", "4611686018427387904"});
+    expect_load_error([&] { npz_parse(damaged(locator + 8, locator - 10, 8), "loc2.npz"); },
+                      {"loc2.npz", "zip64", "locator"});
+    // Not a zip64 end record where the locator points.
+    expect_load_error([&] { npz_parse(damaged(record, 0x06054b50, 4), "sig.npz"); },
+                      {"sig.npz", "zip64 end-of-central-directory record", "signature"});
+    // A record size that runs into the locator.
+    expect_load_error([&] { npz_parse(damaged(record + 4, 1000, 8), "size.npz"); },
+                      {"size.npz", "zip64 end", "1000"});
+    // 64-bit directory offset, size and count that do not fit the file.
+    expect_load_error([&] { npz_parse(damaged(record + 48, ~0ull, 8), "off.npz"); },
+                      {"off.npz", "central directory lies outside"});
+    expect_load_error([&] { npz_parse(damaged(record + 40, ~0ull - 8, 8), "cds.npz"); },
+                      {"cds.npz", "central directory lies outside"});
+    expect_load_error([&] { npz_parse(damaged(record + 32, 1ull << 40, 8), "count.npz"); },
+                      {"count.npz", "1099511627776 entries cannot fit"});
+
+    // The zip64 extra field: too short for the 0xFFFFFFFF fields, missing, or running past the
+    // entry's extra data.
+    expect_load_error([&] { npz_parse(damaged(extra + 2, 16, 2), "short.npz"); },
+                      {"short.npz", "a.npy", "zip64 extra field", "holds 16 bytes", "need 24"});
+    expect_load_error([&] { npz_parse(damaged(extra, 0x9999, 2), "none.npz"); },
+                      {"none.npz", "a.npy", "no zip64 extra field"});
+    expect_load_error([&] { npz_parse(damaged(extra + 2, 200, 2), "long.npz"); },
+                      {"long.npz", "a.npy", "extra field", "runs past"});
+    // 64-bit sizes and offset beyond the file.
+    expect_load_error([&] { npz_parse(damaged(extra + 20, 1ull << 40, 8), "local.npz"); },
+                      {"local.npz", "a.npy", "bad local header"});
+    std::string huge = damaged(extra + 4, ~0ull, 8);
+    set_le(huge, extra + 12, ~0ull, 8);
+    expect_load_error([&] { npz_parse(huge, "huge.npz"); },
+                      {"huge.npz", "a.npy", "truncated", "18446744073709551615"});
+    std::string unequal = damaged(extra + 4, 1ull << 33, 8);
+    expect_load_error([&] { npz_parse(unequal, "uneq.npz"); }, {"uneq.npz", "different sizes"});
 }

@@ -5,8 +5,9 @@
 // Little-endian
 //   or byte-order-free dtypes only; C order, or Fortran order (transposed to C order on request).
 // - .npz: written with STORED (uncompressed) entries and correct CRC-32s, as np.savez does; read
-//   with STORED or DEFLATED entries (np.savez_compressed), CRC-32 checked. Zip64 archives (over 4
-//   GiB or 65535 entries) and encrypted or multi-disk archives are refused with a message.
+//   with STORED or DEFLATED entries (np.savez_compressed), CRC-32 checked. Archives of 4 GiB or
+//   more, or of 65535 entries or more, use zip64 both ways (written only where a field needs it,
+//   as Python's zipfile does). Encrypted or multi-disk archives are refused with a message.
 //
 // Errors: every bad input throws LoadError naming the file, the array and what was expected versus
 // what was found. Nothing here keeps state; all functions are re-entrant.
@@ -122,7 +123,8 @@ struct NpzMember {
 };
 
 // The bytes of an .npz (zip, STORED entries "<name>.npy", like np.savez). Names must be unique
-// and non-empty; Error otherwise, or if the archive would need zip64 (4 GiB).
+// and non-empty; Error otherwise. Zip64 structures are written only for what does not fit the
+// 32-bit fields (4 GiB), so smaller archives are plain zips.
 std::string npz_serialize(std::span<const NpzMember> members);
 // Streams the archive to a temporary file beside `path` and renames it into place, so a failed
 // write never leaves half a file. Throws Error naming the path if it cannot be written.

@@ -66,7 +66,7 @@ void write_prediction(JsonWriter& out, const Prediction& prediction);
 //   head_out  [L,H,T,D] float32   weights · V per head
 //   embed     [T,C]     float32   input of layer 0;  hidden [L,T,C] after each layer
 //   model, arch, text   0-d <U    what ran;  causal 0-d bool
-// Throws Error if the file cannot be written (or would exceed 4 GiB: zip64 is not supported).
+// Throws Error if the file cannot be written. Archives of 4 GiB or more use zip64, as NumPy's do.
 void write_trace_npz(const AttentionTrace& trace, const std::filesystem::path& path);
 
 // [SECTION] CSV

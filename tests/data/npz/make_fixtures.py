@@ -9,6 +9,7 @@ the importer checks (tests/core/test_trace_export.cpp expects its message).
 """
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -75,3 +76,19 @@ save("bad_layer_gap.npz", attention_0=bad[0], attention_2=bad[1], tokens=tokens5
 np.savez(os.path.join(HERE, "bad_object_tokens.npz"), attention=bad,
          tokens=np.array(["a", 1, None, "d", "e"], dtype=object))
 print("bad_object_tokens.npz (object array, pickled)")
+
+# Zip64: np.savez only writes zip64 structures past 4 GiB, so lower zipfile's limits for one small
+# file. Every central directory entry then keeps its sizes and local header offset in a zip64 extra
+# field, and a zip64 end record and locator precede the end record (which keeps the real values:
+# zipfile writes 0xFFFF.. placeholders only when a value does not fit). Uniform causal attention
+# (row i: 1 / (i + 1) on keys 0..i), so the test can recompute every weight.
+limits = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
+zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = -1, 0
+try:
+    n_token = 4
+    uniform = np.tril(np.ones((n_token, n_token))) / np.arange(1, n_token + 1)[:, None]
+    save("zip64_forced.npz", attention=np.broadcast_to(uniform, (2, 2, n_token, n_token))
+         .astype(np.float32), tokens=np.array(["a", "b", "c", "d"]),
+         ids=np.array([10, 11, 12, 13], dtype=np.int32))
+finally:
+    zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = limits
