@@ -72,18 +72,7 @@ std::vector<PanelData> models_rollout_panels(const AnalysisOutput& a, const Anal
         rollout_panel(rollout_title("A", ua, layers.a), ra, ua, options.colormap, range));
     panels.push_back(
         rollout_panel(rollout_title("B", ub, layers.b), rb, ub, options.colormap, range));
-    if (with_difference) {
-        PanelData diff;
-        diff.title = "A \xe2\x88\x92 B";
-        diff.values.resize(ua.ss());
-        difference(diff.values, ra, rb, ua.mask);
-        const float m = max_abs_value(diff.values, ua.mask);
-        diff.rows = diff.cols = ua.n_token;
-        diff.map = options.diverging;
-        // Equal rollouts differ by 0 everywhere: a range of ±1 keeps them the middle colour.
-        diff.range = difference_range(m > 0 ? m : 1.0f);
-        panels.push_back(std::move(diff));
-    }
+    if (with_difference) panels.push_back(difference_panel(ra, rb, ua, options));
     return panels;
 }
 

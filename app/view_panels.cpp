@@ -49,19 +49,21 @@ std::vector<PanelData> pair_panels(const DisplayTrace& a, HeadRef ha, const Disp
     std::vector<PanelData> panels;
     panels.push_back(square_panel("A", wa, a, options.colormap, range));
     panels.push_back(square_panel("B", wb, b, options.colormap, range));
-    if (with_difference) {
-        PanelData diff;
-        diff.title = "A \xe2\x88\x92 B";
-        diff.values.resize(a.ss());
-        difference(diff.values, wa, wb, a.mask);
-        const float m = max_abs_value(diff.values, a.mask);
-        diff.rows = diff.cols = a.n_token;
-        diff.map = options.diverging;
-        // Identical heads differ by 0 everywhere: a range of ±1 keeps them the middle colour.
-        diff.range = difference_range(m > 0 ? m : 1.0f);
-        panels.push_back(std::move(diff));
-    }
+    if (with_difference) panels.push_back(difference_panel(wa, wb, a, options));
     return panels;
+}
+
+PanelData difference_panel(std::span<const float> a, std::span<const float> b,
+                           const DisplayTrace& d, const DisplayOptions& options) {
+    PanelData diff;
+    diff.title = "A \xe2\x88\x92 B";
+    diff.values.resize(d.ss());
+    difference(diff.values, a, b, d.mask);
+    diff.rows = diff.cols = d.n_token;
+    diff.map = options.diverging;
+    // Equal matrices differ by 0 everywhere: difference_range keeps them the middle colour.
+    diff.range = difference_range(max_abs_value(diff.values, d.mask));
+    return diff;
 }
 
 std::string model_head_title(const char* model, const DisplayTrace& d, HeadRef h) {

@@ -39,6 +39,11 @@ std::string compare_caption(const DisplayTrace& display);
 std::vector<PanelData> pair_panels(const DisplayTrace& a, HeadRef head_a, const DisplayTrace& b,
                                    HeadRef head_b, bool difference, const DisplayOptions& options);
 
+// "A − B" for two [S][S] matrices shown in `d`'s units: a − b where `d.mask` shows a cell, in the
+// diverging map over ±max|a − b| (difference_range). Used by the pair and rollout views.
+PanelData difference_panel(std::span<const float> a, std::span<const float> b,
+                           const DisplayTrace& d, const DisplayOptions& options);
+
 // The title of a Two models panel: "A  L1 H2" for `model` "A" (in the display's numbering).
 std::string model_head_title(const char* model, const DisplayTrace& display, HeadRef head);
 

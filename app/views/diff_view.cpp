@@ -142,19 +142,12 @@ bool DiffView::draw(const AppState& st, gfx::HeatmapRenderer& renderer, CompareS
         sel.hover_next = hd.source_index[size_t(hover_row)];
         ImGui::BeginTooltip();
         widgets::cell_tooltip_header(hd, hover_row, hover_col);
-        if (hd.masked(hover_row, hover_col)) {
-            ImGui::TextDisabled("masked");
-        } else if (m_layout.difference) {
-            const float va = m_a.value(hover_row, hover_col), vb = m_b.value(hover_row, hover_col);
-            ImGui::Text("A %.4f   B %.4f   A \xe2\x88\x92 B %+.4f", va, vb, va - vb);
-            if (m_differs[size_t(hover_row)] == 2 || m_differs[size_t(hover_col)] == 2)
-                ImGui::TextDisabled("B's tokens here: '%s' \xe2\x86\x92 '%s'",
-                                    b.labels[size_t(hover_row)].c_str(),
-                                    b.labels[size_t(hover_col)].c_str());
-        } else {
-            ImGui::Text("%s %.4f", hover_panel == 1 ? "B" : "A",
-                        (hover_panel == 1 ? m_b : m_a).value(hover_row, hover_col));
-        }
+        pair_cell_values(hd, m_a, m_b, m_layout.difference, hover_panel, hover_row, hover_col);
+        if (m_layout.difference && !hd.masked(hover_row, hover_col) &&
+            (m_differs[size_t(hover_row)] == 2 || m_differs[size_t(hover_col)] == 2))
+            ImGui::TextDisabled("B's tokens here: '%s' \xe2\x86\x92 '%s'",
+                                b.labels[size_t(hover_row)].c_str(),
+                                b.labels[size_t(hover_col)].c_str());
         ImGui::EndTooltip();
     }
     // Hover marks are shared only when the axes are the same tokens.

@@ -154,4 +154,16 @@ void PairLegends::draw(gfx::HeatmapRenderer& renderer, const std::string& lens,
     m_difference.draw(renderer, difference->colormap(), difference->range(), width);
 }
 
+void pair_cell_values(const DisplayTrace& shown, const MatrixPanel& a, const MatrixPanel& b,
+                      bool difference, int panel, int row, int col) {
+    if (shown.masked(row, col)) {
+        ImGui::TextDisabled("masked");
+    } else if (difference) {
+        const float va = a.value(row, col), vb = b.value(row, col);
+        ImGui::Text("A %.4f   B %.4f   A \xe2\x88\x92 B %+.4f", va, vb, va - vb);
+    } else {
+        ImGui::Text("%s %.4f", panel == 1 ? "B" : "A", (panel == 1 ? b : a).value(row, col));
+    }
+}
+
 }  // namespace attnscope::app

@@ -89,4 +89,10 @@ class PairLegends {
     ColorLegend m_pair, m_difference;
 };
 
+// The value lines of a tooltip over cell (row, col) of a pair (two sentences, two models): "masked"
+// where `shown` masks it, else "A 0.1234   B 0.2345   A − B -0.1111" when the pair has a
+// difference, else the value of the hovered `panel` (0 = A, 1 = B).
+void pair_cell_values(const DisplayTrace& shown, const MatrixPanel& a, const MatrixPanel& b,
+                      bool difference, int panel, int row, int col);
+
 }  // namespace attnscope::app

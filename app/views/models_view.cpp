@@ -293,16 +293,7 @@ void ModelsView::draw_heads(AppState& st, const Analyst& analyst, gfx::HeatmapRe
     const DisplayTrace& hd = hit.panel == 1 ? b : a;
     ImGui::BeginTooltip();
     widgets::cell_tooltip_header(hd, hit.row, hit.col);
-    if (hd.masked(hit.row, hit.col)) {
-        ImGui::TextDisabled("masked");
-    } else if (m_heads.difference) {
-        const float va = m_heads.a.value(hit.row, hit.col);
-        const float vb = m_heads.b.value(hit.row, hit.col);
-        ImGui::Text("A %.4f   B %.4f   A \xe2\x88\x92 B %+.4f", va, vb, va - vb);
-    } else {
-        ImGui::Text("%s %.4f", hit.panel == 1 ? "B" : "A",
-                    (hit.panel == 1 ? m_heads.b : m_heads.a).value(hit.row, hit.col));
-    }
+    pair_cell_values(hd, m_heads.a, m_heads.b, m_heads.difference, hit.panel, hit.row, hit.col);
     ImGui::TextDisabled("%s", lens_description(hd).c_str());
     ImGui::EndTooltip();
 }
@@ -359,16 +350,8 @@ void ModelsView::draw_rollout(AppState& st, const Analyst& analyst, const Analys
                 hu.labels[size_t(hit.row)].c_str(), unit_ref(hu, hit.row).c_str(),
                 hu.layer_labels[size_t(layer)].c_str(), hu.labels[size_t(hit.col)].c_str(),
                 unit_ref(hu, hit.col).c_str());
-    if (hu.masked(hit.row, hit.col)) {
-        ImGui::TextDisabled("masked");
-    } else if (m_rollout.difference) {
-        const float va = m_rollout.a.value(hit.row, hit.col);
-        const float vb = m_rollout.b.value(hit.row, hit.col);
-        ImGui::Text("A %.4f   B %.4f   A \xe2\x88\x92 B %+.4f", va, vb, va - vb);
-    } else {
-        ImGui::Text("%s %.4f", hit.panel == 1 ? "B" : "A",
-                    (hit.panel == 1 ? m_rollout.b : m_rollout.a).value(hit.row, hit.col));
-    }
+    pair_cell_values(hu, m_rollout.a, m_rollout.b, m_rollout.difference, hit.panel, hit.row,
+                     hit.col);
     ImGui::TextDisabled("rollout of the %s", lens_description(hu).c_str());
     ImGui::EndTooltip();
 }
