@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "analyst.h"
 #include "attnscope/errors.h"
 #include "backend.h"
 #include "session.h"
@@ -113,17 +114,34 @@ class FakeBackend final : public app::Backend {
     std::shared_ptr<Shared> m_shared;
 };
 
-// Calls session.update(now) until `done` holds (real time, 5 s at most). Returns done().
-inline bool pump(app::Session& session, const std::function<bool()>& done,
-                 std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+// Polls `done` every millisecond until it holds (real time, `limit` at most). Returns done().
+inline bool wait_until(const std::function<bool()>& done,
+                       std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
     const auto start = std::chrono::steady_clock::now();
     while (std::chrono::steady_clock::now() - start < limit) {
-        session.update(std::chrono::steady_clock::now());
         if (done()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    session.update(std::chrono::steady_clock::now());
     return done();
+}
+
+// Calls session.update(now) until `done` holds (real time, 5 s at most). Returns done().
+inline bool pump(app::Session& session, const std::function<bool()>& done,
+                 std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    return wait_until(
+        [&] {
+            session.update(std::chrono::steady_clock::now());
+            return done();
+        },
+        limit);
+}
+
+// Calls analyst.update() until `done` holds (real time, 5 s at most). Returns done().
+inline bool pump(app::Analyst& analyst, const std::function<bool()>& done) {
+    return wait_until([&] {
+        analyst.update();
+        return done();
+    });
 }
 
 }  // namespace attnscope::test

@@ -183,14 +183,7 @@ TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
         return std::make_shared<const DisplayTrace>(make_display_trace(*t, o));
     };
     analyst.set_source(trace, display(trace));
-    auto wait = [&](const std::function<bool()>& done) {
-        for (int i = 0; i < 5000 && !done(); ++i) {
-            analyst.update();
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        return done();
-    };
-    REQUIRE(wait([&] { return analyst.products() != nullptr; }));
+    REQUIRE(test::pump(analyst, [&] { return analyst.products() != nullptr; }));
     const int T = trace->n_token;
     CHECK(analyst.products()->stats.size() == 6);
     CHECK(analyst.products()->rollout.size() == size_t(3) * T * T);
@@ -199,7 +192,7 @@ TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
     CHECK(analyst.flow(1) == nullptr);
     analyst.request_flow(1);
     CHECK(analyst.flow_running_layer() == 1);
-    REQUIRE(wait([&] { return analyst.flow(1) != nullptr; }));
+    REQUIRE(test::pump(analyst, [&] { return analyst.flow(1) != nullptr; }));
     CHECK(analyst.flow(1)->flow == attention_flow(*trace, 1));
     CHECK(analyst.flow_running_layer() == -1);
     CHECK(analyst.idle());
@@ -211,14 +204,14 @@ TEST_CASE("analyst: statistics and rollout per trace, flow cached per layer") {
     CHECK(analyst.flow(1) == nullptr);
     analyst.request_flow(2);
     analyst.set_source(trace, display(trace));  // cancels that flow: its result never shows
-    REQUIRE(wait([&] { return analyst.products() != nullptr && analyst.idle(); }));
+    REQUIRE(test::pump(analyst, [&] { return analyst.products() != nullptr && analyst.idle(); }));
     analyst.update();
     CHECK(analyst.flow(2) == nullptr);
     CHECK(analyst.products()->rollout == attention_rollout(*trace));
 
     // A bad layer is reported, not thrown.
     analyst.request_flow(7);
-    REQUIRE(wait([&] { return !analyst.error().empty(); }));
+    REQUIRE(test::pump(analyst, [&] { return !analyst.error().empty(); }));
     CHECK(analyst.error().find("layer") != std::string::npos);
 }
 
@@ -234,14 +227,7 @@ TEST_CASE("analyst: statistics as shown, rollout and flow in words over every to
     REQUIRE(shown->n_token == 3);  // a, bc, d: <s> hidden
     Analyst analyst;
     analyst.set_source(trace, shown);
-    auto wait = [&](const std::function<bool()>& done) {
-        for (int i = 0; i < 5000 && !done(); ++i) {
-            analyst.update();
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        return done();
-    };
-    REQUIRE(wait([&] { return analyst.products() != nullptr; }));
+    REQUIRE(test::pump(analyst, [&] { return analyst.products() != nullptr; }));
     const AnalysisOutput& p = *analyst.products();
     // Statistics describe the shown word matrices.
     const std::vector<HeadStats> expected = display_head_stats(*shown, *trace);
@@ -257,7 +243,7 @@ TEST_CASE("analyst: statistics as shown, rollout and flow in words over every to
     CHECK(p.rollout == lens_rollout(*trace, Lens::Attention, true));
     CHECK(p.rollout.size() == size_t(2) * 4 * 4);
     analyst.request_flow(1);
-    REQUIRE(wait([&] { return analyst.flow(1) != nullptr; }));
+    REQUIRE(test::pump(analyst, [&] { return analyst.flow(1) != nullptr; }));
     CHECK(analyst.flow(1)->flow == lens_flow(*trace, Lens::Attention, true, 1));
 
     // Another view model of the same trace (the lens changed) is a new source.

@@ -9,6 +9,7 @@
 
 #include "attnscope/errors.h"
 #include "download_job.h"
+#include "gui_test_util.h"
 #include "model_catalog.h"
 #include "test_util.h"
 
@@ -19,17 +20,6 @@ namespace fs = std::filesystem;
 
 TEST_SUITE_BEGIN("gui");
 namespace {
-
-// Polls `done` every millisecond for up to five seconds.
-template <typename F>
-bool wait_for(F&& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(1ms);
-    }
-    return done();
-}
 
 // A pull that reports progress until the test releases it (or the job cancels it).
 struct ScriptedPull {
@@ -87,7 +77,7 @@ TEST_CASE("download job: runs off the UI thread, shows progress, hands over the 
     CHECK(!job.status().active);
     REQUIRE(job.start(options("org/tiny")));
     CHECK(!job.start(options("org/other")));  // one download at a time
-    REQUIRE(wait_for([&] { return job.status().progress.done > 0; }));
+    REQUIRE(test::wait_until([&] { return job.status().progress.done > 0; }));
     const DownloadJob::Status mid = job.status();
     CHECK(mid.active);
     CHECK(mid.model_id == "org/tiny");
@@ -99,7 +89,7 @@ TEST_CASE("download job: runs off the UI thread, shows progress, hands over the 
 
     pull.finish();
     std::optional<DownloadJob::Outcome> done;
-    REQUIRE(wait_for([&] { return (done = job.take_outcome()).has_value(); }));
+    REQUIRE(test::wait_until([&] { return (done = job.take_outcome()).has_value(); }));
     REQUIRE(done->result);
     CHECK(done->result->snapshot_dir.filename() == "abc");
     CHECK(!done->error);
@@ -115,11 +105,11 @@ TEST_CASE("download job: cancel stops the pull without an error") {
     DownloadJob job(
         {}, [&](const HubDownloadOptions& o, const DownloadCallback& cb) { return pull(o, cb); });
     REQUIRE(job.start(options("org/tiny")));
-    REQUIRE(wait_for([&] { return job.status().progress.done > 0; }));
+    REQUIRE(test::wait_until([&] { return job.status().progress.done > 0; }));
     job.cancel();
     CHECK(download_status_line(job.status()).find("Cancelling") == 0);
     std::optional<DownloadJob::Outcome> done;
-    REQUIRE(wait_for([&] { return (done = job.take_outcome()).has_value(); }));
+    REQUIRE(test::wait_until([&] { return (done = job.take_outcome()).has_value(); }));
     CHECK(done->cancelled);
     CHECK(!done->error);
     CHECK(!done->result);
@@ -131,7 +121,7 @@ TEST_CASE("download job: a failure becomes an error panel naming the model") {
     });
     REQUIRE(job.start(options("org/gated")));
     std::optional<DownloadJob::Outcome> done;
-    REQUIRE(wait_for([&] { return (done = job.take_outcome()).has_value(); }));
+    REQUIRE(test::wait_until([&] { return (done = job.take_outcome()).has_value(); }));
     REQUIRE(done->error);
     CHECK(done->error->title == "Could not download org/gated");
     CHECK(done->error->detail.find("set HF_TOKEN") != std::string::npos);
@@ -146,7 +136,7 @@ TEST_CASE("download job: leaving the app cancels a running download") {
             return pull(o, cb);
         });
         REQUIRE(job.start(options("org/tiny")));
-        REQUIRE(wait_for([&] { return job.status().progress.done > 0; }));
+        REQUIRE(test::wait_until([&] { return job.status().progress.done > 0; }));
     }  // the destructor must stop the pull (it never finishes by itself) and join
     CHECK(pull.calls == 1);
 }
@@ -159,7 +149,7 @@ TEST_CASE("download job: the real pull_model reports a refused connection") {
     DownloadJob job;
     REQUIRE(job.start(o));
     std::optional<DownloadJob::Outcome> done;
-    REQUIRE(wait_for([&] { return (done = job.take_outcome()).has_value(); }));
+    REQUIRE(test::wait_until([&] { return (done = job.take_outcome()).has_value(); }));
     REQUIRE(done->error);
     CHECK(done->error->detail.find("cannot connect to http://127.0.0.1:1") != std::string::npos);
     fs::remove_all(cache);

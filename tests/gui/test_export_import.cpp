@@ -38,15 +38,6 @@ size_t count(const std::string& text, const std::string& part) {
 }
 
 // Waits (real time, 5 s at most) until `done` holds.
-bool pump_until(const std::function<bool()>& done) {
-    const auto start = std::chrono::steady_clock::now();
-    while (!done()) {
-        if (std::chrono::steady_clock::now() - start > std::chrono::seconds(5)) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-}
-
 ModelSource import_source(const fs::path& file) {
     ModelSource s;
     s.import_file = file;
@@ -230,14 +221,14 @@ TEST_CASE("BackgroundTask: one job at a time, its status line once, errors as te
     CHECK_FALSE(task.start("again", [] { return std::string("no"); }));  // still running
     CHECK_FALSE(task.take_result());
     go.set_value();
-    REQUIRE(pump_until([&] { return !task.busy(); }));
+    REQUIRE(test::wait_until([&] { return !task.busy(); }));
     CHECK(task.take_result() == std::optional<std::string>("saved a.svg"));
     CHECK_FALSE(task.take_result());  // once
 
     REQUIRE(task.start("could not save b.npz", []() -> std::string {
         throw Error("cannot write b.npz: No space left on device");
     }));
-    REQUIRE(pump_until([&] { return !task.busy(); }));
+    REQUIRE(test::wait_until([&] { return !task.busy(); }));
     CHECK(task.take_result() ==
           std::optional<std::string>(
               "could not save b.npz: cannot write b.npz: No space left on device"));
@@ -279,10 +270,7 @@ Analysed analyse(std::shared_ptr<const AttentionTrace> trace,
     Analyst analyst;
     analyst.set_source(std::move(trace), std::move(display));
     analyst.request_flow(flow_layer);
-    for (int i = 0; i < 5000 && !(analyst.products() && analyst.flow(flow_layer)); ++i) {
-        analyst.update();
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    test::pump(analyst, [&] { return analyst.products() && analyst.flow(flow_layer); });
     REQUIRE(analyst.products() != nullptr);
     REQUIRE(analyst.flow(flow_layer) != nullptr);
     return {analyst.products(), analyst.flow(flow_layer)};
@@ -604,7 +592,7 @@ TEST_CASE("two models SVG: rollout mode shows each model's rollout, A - B when t
     Analyst analyst_a, analyst_b;
     analyst_a.set_source(a, da);
     analyst_b.set_source(c, dc);
-    REQUIRE(pump_until([&] {
+    REQUIRE(test::wait_until([&] {
         analyst_a.update();
         analyst_b.update();
         return analyst_a.products() && analyst_b.products();
