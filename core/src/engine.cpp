@@ -110,23 +110,11 @@ AttentionTrace run_encoding(const Model& model, const Encoding& input, const Run
     // resize, not assign: the forward pass writes every element (see FloatBuffer). Largest
     // first, so a kept block too big for one request is too big for the rest of this run, and
     // the block cache can give it back at once (trace_buffer.cpp).
-    const bool llama = c.arch == Arch::Llama;
-    std::pair<FloatBuffer*, size_t> sizes[] = {
-        {&tr.embed, size_t(T) * c.d_model},
-        {&tr.q, size_t(L) * H * T * D},
-        {&tr.k, size_t(L) * G * T * D},
-        {&tr.v, size_t(L) * G * T * D},
-        {&tr.q_norope, llama ? size_t(L) * H * T * D : 0},
-        {&tr.k_norope, llama ? size_t(L) * G * T * D : 0},
-        {&tr.scores, size_t(L) * H * T * T},
-        {&tr.weights, size_t(L) * H * T * T},
-        {&tr.head_out, size_t(L) * H * T * D},
-        {&tr.value_out_norm, size_t(L) * H * T},
-        {&tr.hidden, size_t(L) * T * c.d_model},
-    };
-    std::stable_sort(std::begin(sizes), std::end(sizes),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    for (auto& [buffer, n] : sizes) buffer->resize(n);
+    auto buffers = recorded_buffers(tr, c.arch == Arch::Llama);
+    std::stable_sort(
+        buffers.begin(), buffers.end(),
+        [](const RecordedBuffer& a, const RecordedBuffer& b) { return a.size > b.size; });
+    for (const RecordedBuffer& b : buffers) (tr.*b.buffer).resize(b.size);
     tr.mask.assign(size_t(T) * T, 1);
     if (c.causal)
         for (int i = 0; i < T; ++i)

@@ -8,17 +8,13 @@ namespace attnscope {
 
 namespace {
 
-// The buffer sizes a trace of these dimensions and `n_token` tokens has (engine.cpp sizes them).
+// `t` has every buffer of a run, at the sizes its dimensions imply.
 bool buffers_complete(const AttentionTrace& t, bool has_norope) {
-    const size_t L = t.n_layer, H = t.n_head, G = t.n_kv_head, T = t.n_token, D = t.d_head,
-                 C = t.d_model;
-    return t.tokens.ids.size() == T && t.position_ids.size() == T && t.embed.size() == T * C &&
-           t.q.size() == L * H * T * D && t.k.size() == L * G * T * D &&
-           t.v.size() == L * G * T * D && t.q_norope.size() == (has_norope ? L * H * T * D : 0) &&
-           t.k_norope.size() == (has_norope ? L * G * T * D : 0) &&
-           t.scores.size() == L * H * T * T && t.weights.size() == L * H * T * T &&
-           t.head_out.size() == L * H * T * D && t.value_out_norm.size() == L * H * T &&
-           t.hidden.size() == L * T * C;
+    const size_t T = size_t(t.n_token);
+    if (t.tokens.ids.size() != T || t.position_ids.size() != T) return false;
+    for (const RecordedBuffer& b : recorded_buffers(t, has_norope))
+        if ((t.*b.buffer).size() != b.size) return false;
+    return true;
 }
 
 // Big copies are memory-bound; both cores still move more bytes per second than one.
@@ -51,6 +47,24 @@ void copy_square_rows(float* dst, const float* src, size_t n_block, size_t T, si
 }
 
 }  // namespace
+
+std::array<RecordedBuffer, 11> recorded_buffers(const AttentionTrace& t, bool has_norope) {
+    const size_t L = t.n_layer, H = t.n_head, G = t.n_kv_head, T = t.n_token, D = t.d_head,
+                 C = t.d_model;
+    return {{
+        {&AttentionTrace::embed, T * C},
+        {&AttentionTrace::q, L * H * T * D},
+        {&AttentionTrace::k, L * G * T * D},
+        {&AttentionTrace::v, L * G * T * D},
+        {&AttentionTrace::q_norope, has_norope ? L * H * T * D : 0},
+        {&AttentionTrace::k_norope, has_norope ? L * G * T * D : 0},
+        {&AttentionTrace::scores, L * H * T * T},
+        {&AttentionTrace::weights, L * H * T * T},
+        {&AttentionTrace::head_out, L * H * T * D},
+        {&AttentionTrace::value_out_norm, L * H * T},
+        {&AttentionTrace::hidden, L * T * C},
+    }};
+}
 
 int reusable_prefix(const AttentionTrace& prev, const AttentionTrace& tr, const Model& model) {
     const ModelConfig& c = model.config();

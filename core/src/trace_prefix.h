@@ -8,7 +8,19 @@
 #include "attnscope/model.h"
 #include "attnscope/trace.h"
 
+#include <array>
+#include <cstddef>
+
 namespace attnscope {
+
+// Every float buffer a run records and its size for `t`'s dimensions (n_layer ... d_model,
+// n_token): what the engine allocates, and what an earlier trace must have to be reused.
+// `has_norope`: Llama also records q and k before RoPE.
+struct RecordedBuffer {
+    FloatBuffer AttentionTrace::*buffer;
+    size_t size;
+};
+std::array<RecordedBuffer, 11> recorded_buffers(const AttentionTrace& t, bool has_norope);
 
 // How many leading tokens of `prev` a run of `tr` may copy instead of computing: 0 unless `prev`
 // was run (not imported) by `model` itself (same instance id), the model is causal, and every
